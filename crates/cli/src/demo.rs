@@ -1,0 +1,574 @@
+//! `paydesk demo`: a realistic, idempotent demo data set. Running it twice changes
+//! nothing the second time: every record has a fixed id and is inserted only if absent.
+
+use anyhow::Context;
+use domain::{
+    AccountStatus, Customer, CustomerId, DisplayName, Email, GroupId, Locale, Merchant, MerchantId,
+    Phone, Region, RegionId, Role, Staff, StaffId, SupportGroup,
+};
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+use server::Config;
+use server::auth::Passwords;
+use store::{SeedOutcome, Store};
+
+/// Password of every demo account.
+pub const DEMO_PASSWORD: &str = "paydesk-demo";
+
+/// The fixed demo customer the README and browser tests sign in as.
+pub const DEMO_CUSTOMER_EMAIL: &str = "siti@demo.paydesk.id";
+
+const REGIONS: [(&str, &str, &str, &str, &str); 4] = [
+    (
+        "id-jakarta",
+        "Jakarta & Western Indonesia",
+        "ID",
+        "Asia/Jakarta",
+        "WIB",
+    ),
+    (
+        "id-makassar",
+        "Makassar, Bali & Central Indonesia",
+        "ID",
+        "Asia/Makassar",
+        "WITA",
+    ),
+    (
+        "id-jayapura",
+        "Jayapura & Eastern Indonesia",
+        "ID",
+        "Asia/Jayapura",
+        "WIT",
+    ),
+    (
+        "cn-shanghai",
+        "Shanghai & Mainland China",
+        "CN",
+        "Asia/Shanghai",
+        "CST",
+    ),
+];
+
+const GROUPS: [&str; 4] = [
+    "Payments & Refunds",
+    "Accounts & Security",
+    "Merchant Care",
+    "China Desk",
+];
+
+/// (name, category, region index)
+const MERCHANTS: [(&str, &str, usize); 14] = [
+    ("Warung Nusantara", "food", 0),
+    ("Kopi Senja", "food", 0),
+    ("Toko Elektronik Jaya", "electronics", 0),
+    ("Ojek Cepat", "transport", 0),
+    ("Pulsa Kita", "telco", 0),
+    ("Apotek Sehat Sentosa", "health", 0),
+    ("Batik Lestari", "retail", 1),
+    ("Bali Surf Rentals", "travel", 1),
+    ("Coto Makassar Daeng", "food", 1),
+    ("Papua Coffee Roasters", "food", 2),
+    ("Toko Sembako Jayapura", "retail", 2),
+    ("南翔小笼包", "food", 3),
+    ("华联便利店", "retail", 3),
+    ("沪通出行", "transport", 3),
+];
+
+/// A demo staff member: email, name, role, group index, merchant index, locale.
+type DemoStaff = (
+    &'static str,
+    &'static str,
+    Role,
+    Option<usize>,
+    Option<usize>,
+    Locale,
+);
+
+const STAFF: [DemoStaff; 14] = [
+    (
+        "admin@demo.paydesk.id",
+        "Hendra Gunawan",
+        Role::Admin,
+        None,
+        None,
+        Locale::En,
+    ),
+    (
+        "supervisor@demo.paydesk.id",
+        "Ratna Sari",
+        Role::Supervisor,
+        Some(0),
+        None,
+        Locale::Id,
+    ),
+    (
+        "agent@demo.paydesk.id",
+        "Agus Setiawan",
+        Role::Agent,
+        Some(0),
+        None,
+        Locale::En,
+    ),
+    (
+        "dewi.lestari@demo.paydesk.id",
+        "Dewi Lestari",
+        Role::Agent,
+        Some(0),
+        None,
+        Locale::Id,
+    ),
+    (
+        "rudi.hartono@demo.paydesk.id",
+        "Rudi Hartono",
+        Role::Agent,
+        Some(1),
+        None,
+        Locale::Id,
+    ),
+    (
+        "putri.wulandari@demo.paydesk.id",
+        "Putri Wulandari",
+        Role::Agent,
+        Some(1),
+        None,
+        Locale::Id,
+    ),
+    (
+        "made.wirawan@demo.paydesk.id",
+        "I Made Wirawan",
+        Role::Agent,
+        Some(2),
+        None,
+        Locale::Id,
+    ),
+    (
+        "yohanes.wenda@demo.paydesk.id",
+        "Yohanes Wenda",
+        Role::Agent,
+        Some(2),
+        None,
+        Locale::Id,
+    ),
+    (
+        "wang.fang@demo.paydesk.id",
+        "王芳",
+        Role::Agent,
+        Some(3),
+        None,
+        Locale::ZhCn,
+    ),
+    (
+        "li.wei@demo.paydesk.id",
+        "李伟",
+        Role::Supervisor,
+        Some(3),
+        None,
+        Locale::ZhCn,
+    ),
+    (
+        "merchant@demo.paydesk.id",
+        "Bambang Susilo",
+        Role::Merchant,
+        None,
+        Some(0),
+        Locale::Id,
+    ),
+    (
+        "kasir.warung@demo.paydesk.id",
+        "Sri Wahyuni",
+        Role::Merchant,
+        None,
+        Some(0),
+        Locale::Id,
+    ),
+    (
+        "owner.kopisenja@demo.paydesk.id",
+        "Andi Pratama",
+        Role::Merchant,
+        None,
+        Some(1),
+        Locale::Id,
+    ),
+    (
+        "zhang.min@demo.paydesk.id",
+        "张敏",
+        Role::Merchant,
+        None,
+        Some(11),
+        Locale::ZhCn,
+    ),
+];
+
+const ID_GIVEN: [&str; 48] = [
+    "Adi",
+    "Agung",
+    "Ahmad",
+    "Aisyah",
+    "Andi",
+    "Anisa",
+    "Arief",
+    "Ayu",
+    "Bagus",
+    "Bayu",
+    "Budi",
+    "Cahya",
+    "Citra",
+    "Dani",
+    "Dedi",
+    "Dian",
+    "Dimas",
+    "Eka",
+    "Fajar",
+    "Fitri",
+    "Gita",
+    "Hadi",
+    "Indah",
+    "Intan",
+    "Joko",
+    "Kartika",
+    "Lestari",
+    "Lina",
+    "Maya",
+    "Mega",
+    "Nanda",
+    "Nur",
+    "Oktavia",
+    "Pratiwi",
+    "Putra",
+    "Rahmat",
+    "Rina",
+    "Rizky",
+    "Sari",
+    "Setiawati",
+    "Surya",
+    "Taufik",
+    "Tri",
+    "Wahyu",
+    "Wulan",
+    "Yanti",
+    "Yusuf",
+    "Zahra",
+];
+const ID_FAMILY: [&str; 36] = [
+    "Santoso",
+    "Wijaya",
+    "Saputra",
+    "Hidayat",
+    "Kusuma",
+    "Pratama",
+    "Nugroho",
+    "Siregar",
+    "Nasution",
+    "Harahap",
+    "Simanjuntak",
+    "Lubis",
+    "Wibowo",
+    "Susanto",
+    "Halim",
+    "Tanjung",
+    "Gunawan",
+    "Permana",
+    "Purnomo",
+    "Rahman",
+    "Hakim",
+    "Sembiring",
+    "Ginting",
+    "Manurung",
+    "Pangaribuan",
+    "Mahendra",
+    "Utomo",
+    "Setiadi",
+    "Suharto",
+    "Sitompul",
+    "Daeng",
+    "Wenda",
+    "Kogoya",
+    "Rumbiak",
+    "Tanoto",
+    "Salim",
+];
+/// (hanzi, pinyin)
+const CN_FAMILY: [(&str, &str); 24] = [
+    ("王", "wang"),
+    ("李", "li"),
+    ("张", "zhang"),
+    ("刘", "liu"),
+    ("陈", "chen"),
+    ("杨", "yang"),
+    ("黄", "huang"),
+    ("赵", "zhao"),
+    ("吴", "wu"),
+    ("周", "zhou"),
+    ("徐", "xu"),
+    ("孙", "sun"),
+    ("马", "ma"),
+    ("朱", "zhu"),
+    ("胡", "hu"),
+    ("郭", "guo"),
+    ("何", "he"),
+    ("林", "lin"),
+    ("罗", "luo"),
+    ("高", "gao"),
+    ("郑", "zheng"),
+    ("梁", "liang"),
+    ("谢", "xie"),
+    ("宋", "song"),
+];
+const CN_GIVEN: [(&str, &str); 30] = [
+    ("伟", "wei"),
+    ("芳", "fang"),
+    ("娜", "na"),
+    ("敏", "min"),
+    ("静", "jing"),
+    ("丽", "li"),
+    ("强", "qiang"),
+    ("磊", "lei"),
+    ("军", "jun"),
+    ("洋", "yang"),
+    ("勇", "yong"),
+    ("艳", "yan"),
+    ("杰", "jie"),
+    ("娟", "juan"),
+    ("涛", "tao"),
+    ("明", "ming"),
+    ("超", "chao"),
+    ("秀英", "xiuying"),
+    ("霞", "xia"),
+    ("平", "ping"),
+    ("刚", "gang"),
+    ("桂英", "guiying"),
+    ("晓东", "xiaodong"),
+    ("建华", "jianhua"),
+    ("佳怡", "jiayi"),
+    ("子涵", "zihan"),
+    ("浩然", "haoran"),
+    ("欣怡", "xinyi"),
+    ("宇轩", "yuxuan"),
+    ("思远", "siyuan"),
+];
+
+/// A stable UUIDv7-shaped id for the `n`-th demo record of a kind, so reseeding finds it.
+fn demo_id(kind: u8, n: u32) -> String {
+    // 2024-01-01T00:00:00Z in ms, offset per record so ids sort in creation order.
+    let millis = 1_704_067_200_000u64 + u64::from(kind) * 100_000_000 + u64::from(n);
+    let mut rand_bytes = [0u8; 10];
+    rand_bytes[0] = kind;
+    rand_bytes[6..10].copy_from_slice(&n.to_be_bytes());
+    uuid::Builder::from_unix_timestamp_millis(millis, &rand_bytes)
+        .into_uuid()
+        .to_string()
+}
+
+fn parse_name(s: &str) -> anyhow::Result<DisplayName> {
+    DisplayName::parse(s).map_err(|e| anyhow::anyhow!("demo name {s:?}: {e}"))
+}
+
+fn parse_email(s: &str) -> anyhow::Result<Email> {
+    Email::parse(s).map_err(|e| anyhow::anyhow!("demo email {s:?}: {e}"))
+}
+
+/// One generated customer.
+fn customer(n: u32, rng: &mut StdRng, now_us: i64) -> anyhow::Result<Customer> {
+    let region_roll = rng.random_range(0..100);
+    let region = match region_roll {
+        0..45 => 0,
+        45..70 => 1,
+        70..80 => 2,
+        _ => 3,
+    };
+    let (name, email_local, locale, phone) = if region == 3 {
+        let (fh, fp) = CN_FAMILY[rng.random_range(0..CN_FAMILY.len())];
+        let (gh, gp) = CN_GIVEN[rng.random_range(0..CN_GIVEN.len())];
+        let phone = format!(
+            "+86 13{} {:04} {:04}",
+            rng.random_range(0..10),
+            rng.random_range(0..10_000),
+            n
+        );
+        (
+            format!("{fh}{gh}"),
+            format!("{gp}.{fp}{n}"),
+            Locale::ZhCn,
+            phone,
+        )
+    } else {
+        let g = ID_GIVEN[rng.random_range(0..ID_GIVEN.len())];
+        let f = ID_FAMILY[rng.random_range(0..ID_FAMILY.len())];
+        let locale = if rng.random_range(0..10) < 8 {
+            Locale::Id
+        } else {
+            Locale::En
+        };
+        let phone = format!(
+            "+62 81{} {:04} {:04}",
+            rng.random_range(1..10),
+            rng.random_range(0..10_000),
+            n
+        );
+        (
+            format!("{g} {f}"),
+            format!("{}.{}{n}", g.to_lowercase(), f.to_lowercase()),
+            locale,
+            phone,
+        )
+    };
+    // Some customers registered with a phone only, as many wallet users do.
+    let has_email = rng.random_range(0..10) < 7;
+    let days_ago = rng.random_range(1..1_100i64);
+    let status = if rng.random_range(0..100) < 2 {
+        AccountStatus::Suspended
+    } else {
+        AccountStatus::Active
+    };
+    Ok(Customer {
+        id: CustomerId::from_string(demo_id(1, n)),
+        email: if has_email {
+            Some(parse_email(&format!("{email_local}@example.com"))?)
+        } else {
+            None
+        },
+        phone: Some(Phone::parse(&phone).map_err(|e| anyhow::anyhow!("demo phone {phone}: {e}"))?),
+        display_name: parse_name(&name)?,
+        locale,
+        region_id: RegionId::from_string(REGIONS[region].0),
+        status,
+        created_at_us: now_us - days_ago * 86_400_000_000,
+    })
+}
+
+/// Seeds regions, groups, merchants, staff and `customers` customers, and prints
+/// credentials to sign in with.
+pub async fn seed(store: &Store, config: &Config, customers: u32) -> anyhow::Result<()> {
+    let now = server::now_us();
+    let passwords = Passwords::new(config.auth.argon2_memory_kib, config.auth.argon2_iterations)?;
+    let password =
+        domain::Password::new_password(DEMO_PASSWORD).map_err(|e| anyhow::anyhow!("{e}"))?;
+    // One hash for every demo account: hashing a thousand times would take minutes on
+    // small hardware and the demo password is public anyway.
+    let hash = passwords
+        .hash(&password)
+        .await
+        .map_err(|e| anyhow::anyhow!("hashing demo password: {e}"))?;
+
+    for (id, name, country, tz, abbr) in REGIONS {
+        store
+            .upsert_region(&Region {
+                id: RegionId::from_string(id),
+                name: name.into(),
+                country: country.into(),
+                time_zone: tz.into(),
+                zone_abbreviation: abbr.into(),
+            })
+            .await
+            .context("seeding regions")?;
+    }
+    let group_ids: Vec<GroupId> = (0..GROUPS.len() as u32)
+        .map(|i| GroupId::from_string(demo_id(2, i)))
+        .collect();
+    for (i, name) in GROUPS.iter().enumerate() {
+        store
+            .ensure_group(&SupportGroup {
+                id: group_ids[i].clone(),
+                name: (*name).into(),
+            })
+            .await
+            .context("seeding groups")?;
+    }
+    let merchant_ids: Vec<MerchantId> = (0..MERCHANTS.len() as u32)
+        .map(|i| MerchantId::from_string(demo_id(3, i)))
+        .collect();
+    for (i, (name, category, region)) in MERCHANTS.iter().enumerate() {
+        let m = Merchant {
+            id: merchant_ids[i].clone(),
+            name: (*name).into(),
+            category: (*category).into(),
+            region_id: RegionId::from_string(REGIONS[*region].0),
+        };
+        store
+            .ensure_merchant(&m, now)
+            .await
+            .context("seeding merchants")?;
+    }
+    let mut staff_outcome = SeedOutcome::default();
+    for (i, (email, name, role, group, merchant, locale)) in STAFF.iter().enumerate() {
+        let s = Staff {
+            id: StaffId::from_string(demo_id(4, i as u32)),
+            email: parse_email(email)?,
+            display_name: parse_name(name)?,
+            role: *role,
+            merchant_id: merchant.map(|m| merchant_ids[m].clone()),
+            group_id: group.map(|g| group_ids[g].clone()),
+            locale: *locale,
+            status: AccountStatus::Active,
+            created_at_us: now,
+        };
+        staff_outcome.count(
+            store
+                .insert_staff(&s, &hash, true)
+                .await
+                .context("seeding staff")?,
+        );
+    }
+
+    let bar = ProgressBar::new(u64::from(customers));
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} ({eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message("customers");
+    let mut rng = StdRng::seed_from_u64(2026);
+    let mut customer_outcome = SeedOutcome::default();
+    for n in 0..customers {
+        let mut c = customer(n, &mut rng, now)?;
+        if n == 0 {
+            // The customer everyone signs in as: known name, email and phone.
+            c.display_name = parse_name("Siti Rahayu")?;
+            c.email = Some(parse_email(DEMO_CUSTOMER_EMAIL)?);
+            c.phone = Some(Phone::parse("+62 812 3456 7890").map_err(|e| anyhow::anyhow!("{e}"))?);
+            c.locale = Locale::En;
+            c.region_id = RegionId::from_string(REGIONS[0].0);
+            c.status = AccountStatus::Active;
+        }
+        customer_outcome.count(
+            store
+                .insert_customer(&c, &hash, true)
+                .await
+                .context("seeding customers")?,
+        );
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+
+    println!(
+        "Demo data ready: {} regions, {} support groups, {} merchants, staff {} new / {} existing, customers {} new / {} existing.",
+        REGIONS.len(),
+        GROUPS.len(),
+        MERCHANTS.len(),
+        staff_outcome.created,
+        staff_outcome.existing,
+        customer_outcome.created,
+        customer_outcome.existing
+    );
+    println!();
+    println!("Sign in with password \"{DEMO_PASSWORD}\":");
+    println!("  customer  {DEMO_CUSTOMER_EMAIL:<32} (or +62 812 3456 7890)  at /signin");
+    println!(
+        "  agent     {:<32} at /staff/signin",
+        "agent@demo.paydesk.id"
+    );
+    println!(
+        "  supervisor {:<31} at /staff/signin",
+        "supervisor@demo.paydesk.id"
+    );
+    println!(
+        "  merchant  {:<32} at /staff/signin",
+        "merchant@demo.paydesk.id"
+    );
+    println!(
+        "  admin     {:<32} at /staff/signin",
+        "admin@demo.paydesk.id"
+    );
+    Ok(())
+}

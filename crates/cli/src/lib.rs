@@ -1,0 +1,165 @@
+//! Commands of the `paydesk` binary: `serve`, `migrate`, `demo`, `config show`.
+
+pub mod demo;
+pub mod settings;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use server::{AppState, Config};
+use std::path::PathBuf;
+use std::sync::Arc;
+use store::{Store, StoreOptions};
+
+/// paydesk: customer service for mobile payment wallets.
+#[derive(Debug, Parser)]
+#[command(name = "paydesk", version, about)]
+pub struct Cli {
+    /// Configuration file (default: ./paydesk.toml when it exists).
+    #[arg(long, global = true, env = "PAYDESK_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Database URL: sqlite://paydesk.db or postgres://user:pass@host/db.
+    #[arg(long, global = true, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Log format: text or json.
+    #[arg(long, global = true, value_parser = ["text", "json"])]
+    pub log_format: Option<String>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (migrates the database first).
+    Serve {
+        /// Address to listen on, e.g. 127.0.0.1:8080 or 0.0.0.0:80.
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Seed realistic demo data (idempotent) and print sign-in credentials.
+    Demo {
+        /// How many customers to create.
+        #[arg(long, default_value_t = 1000)]
+        customers: u32,
+        /// Start the server after seeding.
+        #[arg(long)]
+        serve: bool,
+        /// Address to listen on with --serve.
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Inspect configuration.
+    Config {
+        /// What to show.
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+}
+
+/// `paydesk config …`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Print the effective configuration as TOML, secrets redacted.
+    Show,
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let bind = match &cli.command {
+        Command::Serve { bind } | Command::Demo { bind, .. } => bind.clone(),
+        _ => None,
+    };
+    let config = settings::load(&settings::Overrides {
+        config_file: cli.config.clone(),
+        database_url: cli.database_url.clone(),
+        log_format: cli.log_format.clone(),
+        bind,
+    })?;
+    match cli.command {
+        Command::Config {
+            action: ConfigAction::Show,
+        } => {
+            print!("{}", settings::show(&config)?);
+            Ok(())
+        }
+        Command::Migrate => {
+            init_logging(&config);
+            let store = open_store(&config).await?;
+            println!("migrations applied ({})", store_backend_name(&store));
+            Ok(())
+        }
+        Command::Serve { .. } => {
+            init_logging(&config);
+            let store = open_store(&config).await?;
+            serve(store, config).await
+        }
+        Command::Demo {
+            customers,
+            serve: then_serve,
+            ..
+        } => {
+            let store = open_store(&config).await?;
+            demo::seed(&store, &config, customers).await?;
+            if then_serve {
+                init_logging(&config);
+                serve(store, config).await?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn store_backend_name(store: &Store) -> &'static str {
+    match store.backend_kind() {
+        store::Backend::Sqlite => "sqlite",
+        store::Backend::Postgres => "postgres",
+    }
+}
+
+async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    Store::open(&StoreOptions {
+        url: config.database.url.clone(),
+        max_connections: config.database.max_connections,
+    })
+    .await
+    .with_context(|| {
+        format!(
+            "opening database {}",
+            server::config::redact_url(&config.database.url)
+        )
+    })
+}
+
+async fn serve(store: Store, config: Config) -> anyhow::Result<()> {
+    let bind = config.server.bind.clone();
+    let listener = tokio::net::TcpListener::bind(&bind)
+        .await
+        .with_context(|| format!("listening on {bind}"))?;
+    let addr = listener.local_addr()?;
+    let backend = store_backend_name(&store);
+    let state = AppState::new(Arc::new(store.clone()), config)?;
+    tracing::info!(%addr, backend, "paydesk listening");
+    println!("paydesk is serving at http://{addr} ({backend})");
+    server::serve(listener, state).await?;
+    store.close().await;
+    tracing::info!("paydesk stopped");
+    Ok(())
+}
+
+fn init_logging(config: &Config) {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log.level));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
+    // A second init (tests) is harmless: keep the first subscriber.
+    let _ = if config.log.format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}

@@ -1,0 +1,229 @@
+//! Repository traits: what the domain needs from storage. `store` implements them once
+//! for both SQLite and PostgreSQL; the server depends only on these traits.
+
+use crate::identity::{
+    AccountStatus, Customer, Email, LoginId, Merchant, NewCustomer, NewStaff, Principal, Staff,
+    SupportGroup,
+};
+use crate::ids::{CustomerId, MerchantId, RegionId, StaffId, UserId};
+use crate::locale::Locale;
+use crate::page::{Cursor, Limit, Page};
+use crate::region::Region;
+use async_trait::async_trait;
+
+/// Storage failures the domain distinguishes; anything else is `Unexpected`.
+#[derive(Debug, thiserror::Error)]
+pub enum RepoError {
+    /// The record does not exist (or is not visible to the caller).
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule was violated; the string names what collided (`email`, `phone`).
+    #[error("already exists: {0}")]
+    Conflict(String),
+    /// Database unreachable, corrupt data, a bug.
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// What sign-in needs to check a password, without exposing it in the principal.
+#[derive(Clone)]
+pub struct Credential {
+    /// The account.
+    pub principal: Principal,
+    /// PHC string of the Argon2id hash.
+    pub password_hash: String,
+    /// Whether the account may sign in at all.
+    pub status: AccountStatus,
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credential")
+            .field("principal", &self.principal)
+            .field("password_hash", &"<redacted>")
+            .field("status", &self.status)
+            .finish()
+    }
+}
+
+/// How a session is carried: a browser cookie or an API bearer token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    /// Page session in an HttpOnly cookie.
+    Cookie,
+    /// Mobile app / API bearer token.
+    Bearer,
+}
+
+impl SessionKind {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Cookie => "cookie",
+            SessionKind::Bearer => "bearer",
+        }
+    }
+}
+
+/// A stored session. Only the SHA-256 of the token is kept, so a database leak does not
+/// hand out live sessions.
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    /// Hex SHA-256 of the secret token.
+    pub token_hash: String,
+    /// Whose session.
+    pub user: UserId,
+    /// Cookie or bearer.
+    pub kind: SessionKind,
+    /// Token for CSRF checks on forms posted with this session.
+    pub csrf_token: String,
+    /// Created, µs since the epoch.
+    pub created_at_us: i64,
+    /// Expires, µs since the epoch.
+    pub expires_at_us: i64,
+    /// Client description (user agent), for the sessions list.
+    pub user_agent: String,
+}
+
+/// Filters for the staff customer directory.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerQuery {
+    /// Matches name, email or phone (case-insensitive substring).
+    pub text: Option<String>,
+    /// Only customers of this region.
+    pub region_id: Option<RegionId>,
+}
+
+/// Accounts, credentials and profiles.
+#[async_trait]
+pub trait IdentityRepo: Send + Sync {
+    /// Registers a customer; `Conflict("email"|"phone")` if either is taken.
+    async fn create_customer(
+        &self,
+        new: &NewCustomer,
+        password_hash: &str,
+        now_us: i64,
+    ) -> Result<Customer, RepoError>;
+    /// Creates a staff account; `Conflict("email")` if taken.
+    async fn create_staff(
+        &self,
+        new: &NewStaff,
+        password_hash: &str,
+        now_us: i64,
+    ) -> Result<Staff, RepoError>;
+    /// The credential of a customer signing in by email or phone.
+    async fn customer_credential(&self, login: &LoginId) -> Result<Option<Credential>, RepoError>;
+    /// The credential of a staff member signing in by email.
+    async fn staff_credential(&self, email: &Email) -> Result<Option<Credential>, RepoError>;
+    /// The principal behind a session, re-read on every request so a suspension applies at once.
+    async fn principal(
+        &self,
+        user: &UserId,
+    ) -> Result<Option<(Principal, AccountStatus)>, RepoError>;
+    /// One customer.
+    async fn customer(&self, id: &CustomerId) -> Result<Customer, RepoError>;
+    /// Customers ordered by name then id, keyset-paginated.
+    async fn list_customers(
+        &self,
+        query: &CustomerQuery,
+        after: Option<&Cursor>,
+        limit: Limit,
+    ) -> Result<Page<Customer>, RepoError>;
+    /// One staff member.
+    async fn staff(&self, id: &StaffId) -> Result<Staff, RepoError>;
+    /// Staff ordered by name then id, optionally only one merchant's.
+    async fn list_staff(
+        &self,
+        merchant: Option<&MerchantId>,
+        after: Option<&Cursor>,
+        limit: Limit,
+    ) -> Result<Page<Staff>, RepoError>;
+    /// Saves a person's language choice.
+    async fn set_locale(&self, user: &UserId, locale: Locale) -> Result<(), RepoError>;
+}
+
+/// Sign-in sessions for pages and the API.
+#[async_trait]
+pub trait SessionRepo: Send + Sync {
+    /// Stores a new session.
+    async fn create_session(&self, session: &SessionRecord) -> Result<(), RepoError>;
+    /// The unexpired session with this token hash.
+    async fn find_session(
+        &self,
+        token_hash: &str,
+        now_us: i64,
+    ) -> Result<Option<SessionRecord>, RepoError>;
+    /// Ends a session (sign-out). Ending an unknown session is not an error.
+    async fn delete_session(&self, token_hash: &str) -> Result<(), RepoError>;
+}
+
+/// Regions, merchants and support groups.
+#[async_trait]
+pub trait DirectoryRepo: Send + Sync {
+    /// All regions by name.
+    async fn regions(&self) -> Result<Vec<Region>, RepoError>;
+    /// One region.
+    async fn region(&self, id: &RegionId) -> Result<Region, RepoError>;
+    /// Merchants by name then id, keyset-paginated.
+    async fn list_merchants(
+        &self,
+        after: Option<&Cursor>,
+        limit: Limit,
+    ) -> Result<Page<Merchant>, RepoError>;
+    /// One merchant.
+    async fn merchant(&self, id: &MerchantId) -> Result<Merchant, RepoError>;
+    /// All support groups by name.
+    async fn groups(&self) -> Result<Vec<SupportGroup>, RepoError>;
+}
+
+/// What an idempotency key lookup found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdempotencyState {
+    /// First use: the key is now reserved for this request.
+    Reserved,
+    /// Seen with the same request: replay this stored response.
+    Completed {
+        /// HTTP status of the first answer.
+        status: u16,
+        /// Body of the first answer.
+        body: String,
+    },
+    /// The key is still being processed by a concurrent request.
+    InProgress,
+    /// The key was used with a different request body.
+    Mismatch,
+}
+
+/// Client-supplied idempotency keys, scoped to the caller.
+#[async_trait]
+pub trait IdempotencyRepo: Send + Sync {
+    /// Reserves `key` for `(owner, fingerprint)` or reports what it already holds.
+    async fn begin_idempotent(
+        &self,
+        owner: &str,
+        key: &str,
+        fingerprint: &str,
+        now_us: i64,
+    ) -> Result<IdempotencyState, RepoError>;
+    /// Stores the response of a reserved key.
+    async fn complete_idempotent(
+        &self,
+        owner: &str,
+        key: &str,
+        status: u16,
+        body: &str,
+    ) -> Result<(), RepoError>;
+    /// Releases a reservation whose request failed unexpectedly, so a retry may run again.
+    async fn abandon_idempotent(&self, owner: &str, key: &str) -> Result<(), RepoError>;
+}
+
+/// Everything the server needs from storage.
+#[async_trait]
+pub trait Repository: IdentityRepo + SessionRepo + DirectoryRepo + IdempotencyRepo {
+    /// Cheap round trip to the database, for readiness checks.
+    async fn ping(&self) -> Result<(), RepoError>;
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+    /// Connection pool size and idle connections, for metrics.
+    fn pool_stats(&self) -> (u32, u32);
+}

@@ -1,0 +1,272 @@
+//! The one place where errors become HTTP answers: RFC 9457 `application/problem+json`
+//! with a stable `code`. Internal details go to the log with the request id, never to the
+//! client.
+
+use crate::middleware::current_request_id;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use domain::repo::RepoError;
+use domain::{FieldError, ValidationError};
+use serde::Serialize;
+
+/// Media type of problem details.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Every failure an API handler can answer with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Input parsed but broke a rule (422).
+    #[error(transparent)]
+    Validation(#[from] ValidationError),
+    /// The request could not be read: malformed JSON, wrong types, bad query string (400).
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// No or an expired session/token (401).
+    #[error("authentication required")]
+    Unauthenticated,
+    /// Sign-in failed. One message whether the account exists or not (401).
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// Correct credentials for a suspended or closed account (403).
+    #[error("account disabled")]
+    AccountDisabled,
+    /// Signed in, but this role may not do this (403).
+    #[error("forbidden")]
+    Forbidden,
+    /// The record does not exist or is not the caller's (404).
+    #[error("not found")]
+    NotFound,
+    /// No such route (404).
+    #[error("no such route")]
+    RouteNotFound,
+    /// The route exists but not with this method (405).
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// The body is larger than the configured limit (413).
+    #[error("payload too large")]
+    PayloadTooLarge,
+    /// The body is not JSON (415).
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    /// The request took longer than the configured timeout (408).
+    #[error("request timeout")]
+    Timeout,
+    /// A uniqueness rule was broken; `String` names the field (409).
+    #[error("already exists: {0}")]
+    AlreadyExists(String),
+    /// The `Idempotency-Key` was used before with a different request (422).
+    #[error("idempotency key reused with a different request")]
+    IdempotencyMismatch,
+    /// The `Idempotency-Key` is still being processed by another request (409).
+    #[error("idempotency key in progress")]
+    IdempotencyInProgress,
+    /// A POST that needs an `Idempotency-Key` header came without a valid one (400).
+    #[error("idempotency key missing or invalid")]
+    IdempotencyKeyRequired,
+    /// A dependency (the database) does not answer (503).
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else: a bug or an unavailable database (500).
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<RepoError> for ApiError {
+    fn from(e: RepoError) -> Self {
+        match e {
+            RepoError::NotFound => ApiError::NotFound,
+            RepoError::Conflict(what) => ApiError::AlreadyExists(what),
+            RepoError::Unexpected(e) => ApiError::Unexpected(e),
+        }
+    }
+}
+
+/// An RFC 9457 problem details body.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// URI naming the problem type; `urn:paydesk:problem:{code}`.
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    /// Short summary of the problem type.
+    pub title: String,
+    /// HTTP status.
+    pub status: u16,
+    /// What happened in this case, for people.
+    pub detail: String,
+    /// Stable machine-readable code.
+    pub code: String,
+    /// The request id, to quote to support; also in the server log.
+    pub request_id: String,
+    /// For validation failures: each failing field.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    pub errors: Vec<FieldError>,
+}
+
+impl ApiError {
+    /// Status, stable code, title and detail of this error.
+    pub fn parts(&self) -> (StatusCode, &'static str, &'static str, String) {
+        use ApiError::*;
+        match self {
+            Validation(e) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                "Invalid input",
+                e.to_string(),
+            ),
+            BadRequest(d) => (
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "Malformed request",
+                d.clone(),
+            ),
+            Unauthenticated => (
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "Sign-in required",
+                "Sign in to continue.".into(),
+            ),
+            InvalidCredentials => (
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "Sign-in failed",
+                "The email, phone number or password is incorrect.".into(),
+            ),
+            AccountDisabled => (
+                StatusCode::FORBIDDEN,
+                "account_disabled",
+                "Account disabled",
+                "This account cannot sign in. Contact support.".into(),
+            ),
+            Forbidden => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Not allowed",
+                "Your role may not do this.".into(),
+            ),
+            NotFound => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "Not found",
+                "No such record.".into(),
+            ),
+            RouteNotFound => (
+                StatusCode::NOT_FOUND,
+                "route_not_found",
+                "Not found",
+                "No such API route.".into(),
+            ),
+            MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "Method not allowed",
+                "This route does not accept this HTTP method.".into(),
+            ),
+            PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "Payload too large",
+                "The request body is larger than the server accepts.".into(),
+            ),
+            UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Unsupported media type",
+                "Send the body as application/json.".into(),
+            ),
+            Timeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                "timeout",
+                "Request timeout",
+                "The request took too long.".into(),
+            ),
+            AlreadyExists(what) => (
+                StatusCode::CONFLICT,
+                "already_exists",
+                "Already exists",
+                format!("A record with this {what} already exists."),
+            ),
+            IdempotencyMismatch => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "Idempotency key reused",
+                "This Idempotency-Key was already used with a different request.".into(),
+            ),
+            IdempotencyInProgress => (
+                StatusCode::CONFLICT,
+                "idempotency_in_progress",
+                "Request in progress",
+                "A request with this Idempotency-Key is still being processed; retry shortly."
+                    .into(),
+            ),
+            IdempotencyKeyRequired => (
+                StatusCode::BAD_REQUEST,
+                "idempotency_key_required",
+                "Idempotency-Key required",
+                "Send an Idempotency-Key header of 1 to 255 visible characters.".into(),
+            ),
+            Unavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Service unavailable",
+                "A service paydesk depends on is not answering.".into(),
+            ),
+            Unexpected(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal error",
+                "Something went wrong on our side. Quote the request id to support.".into(),
+            ),
+        }
+    }
+
+    /// The problem body for this error.
+    pub fn problem(&self) -> Problem {
+        let (status, code, title, detail) = self.parts();
+        Problem {
+            type_uri: format!("urn:paydesk:problem:{code}"),
+            title: title.into(),
+            status: status.as_u16(),
+            detail,
+            code: code.into(),
+            request_id: current_request_id(),
+            errors: match self {
+                ApiError::Validation(v) => v.errors.clone(),
+                _ => Vec::new(),
+            },
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let problem = self.problem();
+        match &self {
+            ApiError::Unexpected(e) => {
+                tracing::error!(request_id = %problem.request_id, error = ?e, "request failed")
+            }
+            ApiError::Unavailable(e) => {
+                tracing::warn!(request_id = %problem.request_id, error = %e, "dependency unavailable")
+            }
+            _ => {}
+        }
+        let status =
+            StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        problem_response(status, &problem, matches!(self, ApiError::Unauthenticated))
+    }
+}
+
+/// Serialises a problem with the right content type (and a bearer challenge on 401).
+pub fn problem_response(status: StatusCode, problem: &Problem, challenge: bool) -> Response {
+    let body = serde_json::to_string(problem).unwrap_or_else(|_| "{}".into());
+    let mut resp = (status, body).into_response();
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    if challenge {
+        resp.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"paydesk\""),
+        );
+    }
+    resp
+}

@@ -1,0 +1,99 @@
+//! paydesk's HTTP server: the JSON API under `/api/v1`, its OpenAPI document, the
+//! server-rendered pages, health and metrics endpoints.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod i18n;
+pub mod metrics;
+pub mod middleware;
+pub mod pages;
+pub mod state;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use config::Config;
+pub use state::AppState;
+
+/// Microseconds since the Unix epoch, the storage time unit.
+pub fn now_us() -> i64 {
+    jiff::Timestamp::now().as_microsecond()
+}
+
+/// The whole application: API, pages, system endpoints and middleware.
+pub fn app(state: AppState) -> Router {
+    let timeout = Duration::from_secs(state.config.server.request_timeout_secs.max(1));
+    let body_limit = state.config.server.body_limit_bytes;
+    Router::new()
+        .merge(api::router())
+        .merge(pages::router())
+        .fallback(fallback)
+        // Innermost first: timeout and body limit, then uniform errors over whatever they
+        // produce, then headers and metrics, request id outermost so all logs carry it.
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::uniform_errors,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::security_headers,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::track_metrics,
+        ))
+        .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(middleware::request_id))
+        .with_state(state)
+}
+
+async fn fallback() -> StatusCode {
+    // Turned into problem+json or an HTML page by `uniform_errors`.
+    StatusCode::NOT_FOUND
+}
+
+/// Serves until SIGTERM or Ctrl-C, then finishes in-flight requests.
+pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
+    let app = app(state);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}

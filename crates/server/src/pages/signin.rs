@@ -1,0 +1,300 @@
+//! The start page, sign-in and sign-out for customers and staff, and the language switch.
+
+use super::{Chrome, LOCALE_COOKIE, PageCtx, csrf_ok, error_page, render, safe_next, same_origin};
+use crate::auth::{self, Audience, SESSION_COOKIE};
+use crate::error::ApiError;
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use domain::repo::SessionKind;
+use domain::{Locale, Role};
+use serde::Deserialize;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(landing))
+        .route("/signin", get(customer_form).post(customer_submit))
+        .route("/staff/signin", get(staff_form).post(staff_submit))
+        .route("/signout", post(signout))
+        .route("/locale", post(set_locale))
+}
+
+#[derive(Template)]
+#[template(path = "landing.html")]
+struct Landing {
+    chrome: Chrome,
+}
+
+async fn landing(State(state): State<AppState>, ctx: PageCtx) -> Response {
+    match ctx.auth.as_ref().map(|a| a.principal.role) {
+        Some(Role::Customer) => Redirect::to("/home").into_response(),
+        Some(_) => Redirect::to("/staff").into_response(),
+        None => render(
+            &state,
+            ctx.tr.locale,
+            &Landing {
+                chrome: ctx.chrome(),
+            },
+        ),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "signin.html")]
+struct SignInPage {
+    chrome: Chrome,
+    action: &'static str,
+    title_key: &'static str,
+    intro_key: &'static str,
+    login_label_key: &'static str,
+    other_href: &'static str,
+    other_key: &'static str,
+    error_key: &'static str,
+    login: String,
+    next: String,
+}
+
+fn signin_page(
+    audience: Audience,
+    chrome: Chrome,
+    error_key: &'static str,
+    login: String,
+    next: String,
+) -> SignInPage {
+    match audience {
+        Audience::Customer => SignInPage {
+            chrome,
+            action: "/signin",
+            title_key: "signin-title",
+            intro_key: "signin-intro",
+            login_label_key: "signin-login-label",
+            other_href: "/staff/signin",
+            other_key: "signin-staff-link",
+            error_key,
+            login,
+            next,
+        },
+        Audience::Staff => SignInPage {
+            chrome,
+            action: "/staff/signin",
+            title_key: "staff-signin-title",
+            intro_key: "staff-signin-intro",
+            login_label_key: "staff-signin-login-label",
+            other_href: "/signin",
+            other_key: "staff-signin-customer-link",
+            error_key,
+            login,
+            next,
+        },
+    }
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+async fn customer_form(state: State<AppState>, ctx: PageCtx, q: Query<NextQuery>) -> Response {
+    show_form(state, ctx, q, Audience::Customer)
+}
+
+async fn staff_form(state: State<AppState>, ctx: PageCtx, q: Query<NextQuery>) -> Response {
+    show_form(state, ctx, q, Audience::Staff)
+}
+
+fn show_form(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Query(q): Query<NextQuery>,
+    audience: Audience,
+) -> Response {
+    let next = q.next.unwrap_or_default();
+    let page = signin_page(audience, ctx.chrome(), "", String::new(), next);
+    render(&state, ctx.tr.locale, &page)
+}
+
+#[derive(Deserialize)]
+struct SignInForm {
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+async fn customer_submit(
+    state: State<AppState>,
+    ctx: PageCtx,
+    jar: CookieJar,
+    headers: HeaderMap,
+    form: Form<SignInForm>,
+) -> Response {
+    submit(state, ctx, jar, headers, form, Audience::Customer).await
+}
+
+async fn staff_submit(
+    state: State<AppState>,
+    ctx: PageCtx,
+    jar: CookieJar,
+    headers: HeaderMap,
+    form: Form<SignInForm>,
+) -> Response {
+    submit(state, ctx, jar, headers, form, Audience::Staff).await
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Form(form): Form<SignInForm>,
+    audience: Audience,
+) -> Response {
+    let locale = ctx.tr.locale;
+    let next_raw = form.next.clone().unwrap_or_default();
+    let fail = |key: &'static str, status: StatusCode| {
+        let page = signin_page(
+            audience,
+            ctx.chrome(),
+            key,
+            form.login.clone(),
+            next_raw.clone(),
+        );
+        let mut resp = render(&state, locale, &page);
+        *resp.status_mut() = status;
+        resp
+    };
+    if !same_origin(&headers) {
+        return fail("signin-error-csrf", StatusCode::FORBIDDEN);
+    }
+    let principal = match auth::sign_in(&state, audience, &form.login, &form.password).await {
+        Ok(p) => p,
+        Err(ApiError::InvalidCredentials) => {
+            return fail("signin-error-invalid", StatusCode::UNAUTHORIZED);
+        }
+        Err(ApiError::AccountDisabled) => {
+            return fail("signin-error-disabled", StatusCode::FORBIDDEN);
+        }
+        Err(e) => {
+            tracing::error!(error = ?e, "sign-in failed unexpectedly");
+            return fail("signin-error-unexpected", StatusCode::INTERNAL_SERVER_ERROR);
+        }
+    };
+    let agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let session = match auth::start_session(&state, &principal, SessionKind::Cookie, agent).await {
+        Ok(s) => s,
+        Err(e) => return error_page(&state, locale, &e),
+    };
+    // Whoever was signed in on this browser before is signed out on the server too.
+    if let Some(old) = jar.get(SESSION_COOKIE) {
+        let _ = state
+            .repo
+            .delete_session(&auth::token_hash(old.value()))
+            .await;
+    }
+    let cookie = Cookie::build((SESSION_COOKIE, session.token))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.config.server.tls)
+        .path("/")
+        .max_age(cookie::time::Duration::hours(
+            state.config.auth.session_hours as i64,
+        ))
+        .build();
+    let default = if principal.role == Role::Customer {
+        "/home"
+    } else {
+        "/staff"
+    };
+    let target = safe_next(form.next.as_deref().filter(|n| !n.is_empty()), default);
+    // A customer must not land on a staff page and vice versa; fall back to their home.
+    let target = if target.starts_with("/staff") == (principal.role == Role::Customer) {
+        default.to_owned()
+    } else {
+        target
+    };
+    (jar.add(cookie), Redirect::to(&target)).into_response()
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn signout(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let Some(authenticated) = &ctx.auth else {
+        return Redirect::to("/").into_response();
+    };
+    if !same_origin(&headers) || !csrf_ok(authenticated, &form.csrf) {
+        return error_page(&state, ctx.tr.locale, &ApiError::Forbidden);
+    }
+    if let Err(e) = state.repo.delete_session(&authenticated.token_hash).await {
+        return error_page(&state, ctx.tr.locale, &e.into());
+    }
+    let removal = Cookie::build((SESSION_COOKIE, "")).path("/").build();
+    (jar.remove(removal), Redirect::to("/")).into_response()
+}
+
+#[derive(Deserialize)]
+struct LocaleForm {
+    locale: String,
+    next: Option<String>,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn set_locale(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Form(form): Form<LocaleForm>,
+) -> Response {
+    if !same_origin(&headers) {
+        return error_page(&state, ctx.tr.locale, &ApiError::Forbidden);
+    }
+    let Some(locale) = Locale::parse(&form.locale) else {
+        let mut resp = error_page(
+            &state,
+            ctx.tr.locale,
+            &ApiError::BadRequest("unknown locale".into()),
+        );
+        *resp.status_mut() = StatusCode::BAD_REQUEST;
+        return resp;
+    };
+    // Signed in: remember it on the account too (so the app and e-mails follow), but only
+    // with the session's CSRF token, so another site cannot change it.
+    if let Some(authenticated) = &ctx.auth
+        && csrf_ok(authenticated, &form.csrf)
+        && let Err(e) = state
+            .repo
+            .set_locale(&authenticated.principal.user, locale)
+            .await
+    {
+        return error_page(&state, ctx.tr.locale, &e.into());
+    }
+    let cookie = Cookie::build((LOCALE_COOKIE, locale.tag()))
+        .same_site(SameSite::Lax)
+        .secure(state.config.server.tls)
+        .path("/")
+        .max_age(cookie::time::Duration::days(365))
+        .build();
+    let target = safe_next(form.next.as_deref(), "/");
+    (jar.add(cookie), Redirect::to(&target)).into_response()
+}

@@ -1,0 +1,41 @@
+//! Shared application state handed to every handler.
+
+use crate::auth::Passwords;
+use crate::config::Config;
+use crate::i18n::I18n;
+use crate::metrics::Metrics;
+use domain::repo::Repository;
+use std::sync::Arc;
+
+/// Everything a handler may need. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// Storage.
+    pub repo: Arc<dyn Repository>,
+    /// Effective configuration.
+    pub config: Arc<Config>,
+    /// UI message catalogues.
+    pub i18n: Arc<I18n>,
+    /// Prometheus registry.
+    pub metrics: Metrics,
+    /// Password hashing.
+    pub passwords: Passwords,
+    /// The OpenAPI document, built once.
+    pub openapi: Arc<utoipa::openapi::OpenApi>,
+}
+
+impl AppState {
+    /// Builds the state for a repository and configuration.
+    pub fn new(repo: Arc<dyn Repository>, config: Config) -> anyhow::Result<Self> {
+        let passwords =
+            Passwords::new(config.auth.argon2_memory_kib, config.auth.argon2_iterations)?;
+        Ok(Self {
+            repo,
+            config: Arc::new(config),
+            i18n: Arc::new(I18n::load()?),
+            metrics: Metrics::default(),
+            passwords,
+            openapi: Arc::new(crate::api::openapi()),
+        })
+    }
+}
