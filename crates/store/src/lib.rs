@@ -6,6 +6,7 @@ mod idempotency;
 mod identity;
 mod seed;
 mod sessions;
+pub mod testing;
 
 pub use seed::SeedOutcome;
 

@@ -1,0 +1,273 @@
+//! The authorization matrix: every API route called as anonymous, customer, agent,
+//! supervisor, merchant staff and admin; and the tests that try to cross the line
+//! between one customer (or merchant) and another.
+
+use crate::helpers::*;
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+use server::api::ROUTES;
+use std::collections::BTreeSet;
+
+const CALLERS: [&str; 6] = [
+    "anonymous",
+    "customer",
+    "agent",
+    "supervisor",
+    "merchant",
+    "admin",
+];
+
+/// What the access rule says the caller gets: `None` = allowed, `Some(status)` = refused.
+fn expected(access: &str, caller: &str) -> Option<u16> {
+    let signed_in = caller != "anonymous";
+    let support = matches!(caller, "agent" | "supervisor" | "admin");
+    match access {
+        "public" => None,
+        _ if !signed_in => Some(401),
+        "signed_in" => None,
+        "support_staff" if support => None,
+        "staff" if caller != "customer" => None,
+        "admin" if caller == "admin" => None,
+        "merchant" if caller == "merchant" => None,
+        "support_staff" | "staff" | "admin" | "merchant" => Some(403),
+        other => panic!("unknown access rule {other}"),
+    }
+}
+
+#[tokio::test]
+async fn every_route_answers_each_role_as_declared() {
+    let app = spawn_app().await;
+    let mut tokens = std::collections::HashMap::new();
+    tokens.insert("customer", app.customer_token().await);
+    tokens.insert("agent", app.staff_token(&app.accounts.agent).await);
+    tokens.insert(
+        "supervisor",
+        app.staff_token(&app.accounts.supervisor).await,
+    );
+    tokens.insert(
+        "merchant",
+        app.staff_token(&app.accounts.merchant_staff).await,
+    );
+    tokens.insert("admin", app.staff_token(&app.accounts.admin).await);
+    let mut checked = 0;
+    for (method, path, access) in ROUTES {
+        // Sign-out would end the caller's token; it gets its own test.
+        if *path == "/api/v1/auth/tokens/current" {
+            continue;
+        }
+        for (n, caller) in CALLERS.iter().enumerate() {
+            let concrete = path
+                .replace(
+                    "/customers/{id}",
+                    &format!("/customers/{}", app.accounts.customer.id),
+                )
+                .replace(
+                    "/merchants/{id}",
+                    &format!("/merchants/{}", app.accounts.merchant.id),
+                );
+            let body: Option<Value> = match (*method, *path) {
+                ("POST", "/api/v1/auth/tokens") => Some(
+                    json!({"audience": "customer", "login": "siti@example.id", "password": PASSWORD}),
+                ),
+                ("POST", "/api/v1/staff") => Some(json!({
+                    "email": format!("new{n}@example.id"), "display_name": "New Agent", "role": "agent", "password": "long enough password"
+                })),
+                ("PATCH", "/api/v1/me") => Some(json!({"locale": "en"})),
+                _ => None,
+            };
+            let m = Method::from_bytes(method.as_bytes()).unwrap();
+            let mut req = axum::http::Request::builder().method(m).uri(&concrete);
+            if let Some(t) = tokens.get(caller) {
+                req = req.header("authorization", format!("Bearer {t}"));
+            }
+            req = req.header("idempotency-key", format!("matrix-{n}"));
+            let req = match &body {
+                Some(b) => req
+                    .header("content-type", "application/json")
+                    .body(axum::body::Body::from(b.to_string())),
+                None => req.body(axum::body::Body::empty()),
+            }
+            .unwrap();
+            let answer = app.send(req).await;
+            let status = answer.status.as_u16();
+            match expected(access, caller) {
+                Some(refused) => {
+                    assert_eq!(
+                        status, refused,
+                        "{method} {path} as {caller}: {}",
+                        answer.body
+                    );
+                    assert!(
+                        answer
+                            .content_type()
+                            .starts_with("application/problem+json")
+                    );
+                }
+                None => {
+                    // Allowed by role; merchant staff then see no customer profile (scoped to 404).
+                    let scoped_out = *caller == "merchant" && *path == "/api/v1/customers/{id}";
+                    assert!(
+                        if scoped_out {
+                            status == 404
+                        } else {
+                            status < 400
+                        },
+                        "{method} {path} as {caller} should be allowed, got {status}: {}",
+                        answer.body
+                    );
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 80, "matrix too small: {checked}");
+}
+
+#[tokio::test]
+async fn sign_out_route_requires_a_session() {
+    let app = spawn_app().await;
+    app.call(Method::DELETE, "/api/v1/auth/tokens/current", None, None)
+        .await
+        .assert_problem(401, "unauthenticated");
+}
+
+#[tokio::test]
+async fn the_route_table_matches_the_openapi_document() {
+    let app = spawn_app().await;
+    let doc = app.get("/api/openapi.json", None).await.json();
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if item.get(method).is_some() {
+                documented.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    let declared: BTreeSet<_> = ROUTES
+        .iter()
+        .map(|(m, p, _)| (m.to_string(), p.to_string()))
+        .collect();
+    assert_eq!(
+        documented, declared,
+        "OpenAPI paths and the access table differ"
+    );
+}
+
+#[tokio::test]
+async fn a_customer_never_reads_another_customers_profile() {
+    let app = spawn_app().await;
+    let token = app.customer_token().await;
+    let own = app
+        .get(
+            &format!("/api/v1/customers/{}", app.accounts.customer.id),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::OK);
+    assert_eq!(own.json()["email"], "siti@example.id");
+    // Another customer's existing id answers exactly like a made-up one.
+    let other = app
+        .get(
+            &format!("/api/v1/customers/{}", app.accounts.other_customer.id),
+            Some(&token),
+        )
+        .await;
+    let made_up = app
+        .get(
+            &format!("/api/v1/customers/{}", domain::CustomerId::new()),
+            Some(&token),
+        )
+        .await;
+    other.assert_problem(404, "not_found");
+    made_up.assert_problem(404, "not_found");
+    assert_eq!(other.json()["detail"], made_up.json()["detail"]);
+    // And the directory is not theirs to search.
+    app.get("/api/v1/customers?q=budi", Some(&token))
+        .await
+        .assert_problem(403, "forbidden");
+}
+
+#[tokio::test]
+async fn merchant_staff_see_only_their_own_merchant() {
+    let app = spawn_app().await;
+    let token = app.staff_token(&app.accounts.merchant_staff).await;
+    let own = app
+        .get(
+            &format!("/api/v1/merchants/{}", app.accounts.merchant.id),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::OK);
+    let other = app
+        .get(
+            &format!("/api/v1/merchants/{}", app.accounts.other_merchant.id),
+            Some(&token),
+        )
+        .await;
+    other.assert_problem(404, "not_found");
+    let staff = app.get("/api/v1/staff", Some(&token)).await.json();
+    let emails: Vec<_> = staff["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["email"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        emails,
+        vec!["merchant@example.id"],
+        "merchant staff must not list the operator's staff"
+    );
+    app.get(
+        &format!("/api/v1/customers/{}", app.accounts.customer.id),
+        Some(&token),
+    )
+    .await
+    .assert_problem(404, "not_found");
+}
+
+#[tokio::test]
+async fn staff_pages_refuse_customers_and_customer_pages_refuse_staff() {
+    let app = spawn_app().await;
+    let customer = app.page_session("/signin", "siti@example.id").await;
+    let agent = app.page_session("/staff/signin", "agent@example.id").await;
+    let merchant = app
+        .page_session("/staff/signin", "merchant@example.id")
+        .await;
+    for path in [
+        "/staff",
+        "/staff/customers",
+        "/staff/team",
+        "/staff/merchant",
+        &format!("/staff/customers/{}", app.accounts.other_customer.id),
+    ] {
+        let a = app.page(path, Some(&customer)).await;
+        assert_eq!(a.status, StatusCode::FORBIDDEN, "customer on {path}");
+        assert!(a.content_type().starts_with("text/html"));
+    }
+    assert_eq!(
+        app.page("/home", Some(&agent)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.page("/staff/merchant", Some(&agent)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    for path in ["/staff/customers", "/staff/team"] {
+        assert_eq!(
+            app.page(path, Some(&merchant)).await.status,
+            StatusCode::FORBIDDEN,
+            "merchant on {path}"
+        );
+    }
+    // Signed out: sent to the right sign-in page, with the way back.
+    let a = app.page("/staff/customers?q=siti", None).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        a.header("location"),
+        "/staff/signin?next=/staff/customers%3Fq%3Dsiti"
+    );
+    assert_eq!(
+        app.page("/home", None).await.header("location"),
+        "/signin?next=/home"
+    );
+}

@@ -1,0 +1,13 @@
+//! Integration tests of the server, against SQLite by default or PostgreSQL when
+//! `PAYDESK_TEST_DATABASE_URL` is set. Each test gets a fresh database.
+
+mod helpers;
+
+mod auth;
+mod authz;
+mod bad_input;
+mod customers;
+mod locale;
+mod pages;
+mod staff;
+mod system;
