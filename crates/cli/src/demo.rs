@@ -572,3 +572,70 @@ pub async fn seed(store: &Store, config: &Config, customers: u32) -> anyhow::Res
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::repo::{CustomerQuery, DirectoryRepo, IdentityRepo};
+
+    #[tokio::test]
+    async fn seeding_twice_creates_everything_once() {
+        let url = store::testing::fresh_database_url().await.unwrap();
+        let store = Store::open(&store::StoreOptions {
+            url,
+            max_connections: 2,
+        })
+        .await
+        .unwrap();
+        let mut config = Config::default();
+        config.auth.argon2_memory_kib = 64;
+        config.auth.argon2_iterations = 1;
+        seed(&store, &config, 60).await.unwrap();
+        seed(&store, &config, 60).await.unwrap();
+        let mut all = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = store
+                .list_customers(
+                    &CustomerQuery::default(),
+                    cursor.as_ref(),
+                    domain::Limit::parse(Some(100)).unwrap(),
+                )
+                .await
+                .unwrap();
+            all.extend(page.items);
+            match page.next_cursor {
+                Some(c) => cursor = Some(domain::Cursor::decode(&c).unwrap()),
+                None => break,
+            }
+        }
+        assert_eq!(all.len(), 60);
+        assert!(
+            all.iter()
+                .any(|c| c.email.as_ref().map(|e| e.as_str()) == Some(DEMO_CUSTOMER_EMAIL))
+        );
+        assert!(
+            all.iter().any(|c| c.locale == Locale::ZhCn),
+            "Chinese customers in the China region"
+        );
+        let regions = store.regions().await.unwrap();
+        let zones: Vec<_> = regions
+            .iter()
+            .map(|r| r.zone_abbreviation.as_str())
+            .collect();
+        for z in ["WIB", "WITA", "WIT", "CST"] {
+            assert!(zones.contains(&z), "{z}");
+        }
+        let staff = store
+            .list_staff(None, None, domain::Limit::parse(Some(100)).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(staff.items.len(), STAFF.len());
+        for role in [Role::Agent, Role::Supervisor, Role::Admin, Role::Merchant] {
+            assert!(staff.items.iter().any(|s| s.role == role), "{role:?}");
+        }
+        // The printed credentials work.
+        let email = domain::Email::parse("agent@demo.paydesk.id").unwrap();
+        assert!(store.staff_credential(&email).await.unwrap().is_some());
+    }
+}
