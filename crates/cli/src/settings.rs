@@ -60,6 +60,8 @@ pub fn show(config: &Config) -> anyhow::Result<String> {
 }
 
 #[cfg(test)]
+// figment's Jail closures return figment::Error by design.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
 
