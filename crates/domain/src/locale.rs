@@ -58,6 +58,23 @@ impl Locale {
     }
 }
 
+impl Locale {
+    /// Parses exactly one of the supported tags (`en`, `id`, `zh-CN`), for API input where
+    /// a lenient match would hide a client's mistake.
+    pub fn parse_exact(tag: &str, field: &str) -> Result<Locale, crate::ValidationError> {
+        Locale::ALL
+            .into_iter()
+            .find(|l| l.tag() == tag)
+            .ok_or_else(|| {
+                crate::ValidationError::field(
+                    field,
+                    "invalid_value",
+                    "locale must be one of en, id, zh-CN",
+                )
+            })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

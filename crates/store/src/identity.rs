@@ -298,21 +298,7 @@ impl IdentityRepo for Store {
     }
 
     async fn set_locale(&self, user: &UserId, locale: Locale) -> Result<(), RepoError> {
-        let table = match user {
-            UserId::Customer(_) => "customers",
-            UserId::Staff(_) => "staff",
-        };
-        let sql = format!("UPDATE {table} SET locale = $1 WHERE id = $2");
-        let done = sqlx::query(AssertSqlSafe(sql))
-            .bind(locale.tag())
-            .bind(user.as_str())
-            .execute(&self.pool)
-            .await
-            .map_err(db_err)?;
-        if done.rows_affected() == 0 {
-            return Err(RepoError::NotFound);
-        }
-        Ok(())
+        self.update_account(user, "locale", locale.tag()).await
     }
 }
 
@@ -385,14 +371,24 @@ impl Store {
 
     /// Changes an account's status (suspend, reactivate, close).
     pub async fn set_status(&self, user: &UserId, status: AccountStatus) -> Result<(), RepoError> {
+        self.update_account(user, "status", status.as_str()).await
+    }
+
+    /// Sets one text column of a customer or staff account; `NotFound` if there is none.
+    async fn update_account(
+        &self,
+        user: &UserId,
+        column: &'static str,
+        value: &str,
+    ) -> Result<(), RepoError> {
         let table = match user {
             UserId::Customer(_) => "customers",
             UserId::Staff(_) => "staff",
         };
-        let sql = format!("UPDATE {table} SET status = $1 WHERE id = $2");
+        let sql = format!("UPDATE {table} SET {column} = $1 WHERE id = $2");
         let done = sqlx::query(AssertSqlSafe(sql))
-            .bind(status.as_str())
-            .bind(user.as_str())
+            .bind(value.to_owned())
+            .bind(user.as_str().to_owned())
             .execute(&self.pool)
             .await
             .map_err(db_err)?;

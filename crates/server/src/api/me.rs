@@ -8,7 +8,7 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use domain::{Locale, ValidationError};
+use domain::Locale;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -49,15 +49,7 @@ pub async fn update_me(
 ) -> Result<Json<MeView>, ApiError> {
     let mut principal = user.principal;
     if let Some(tag) = req.locale {
-        let locale = Locale::parse(&tag)
-            .filter(|l| l.tag() == tag)
-            .ok_or_else(|| {
-                ValidationError::field(
-                    "locale",
-                    "invalid_value",
-                    "locale must be one of en, id, zh-CN",
-                )
-            })?;
+        let locale = Locale::parse_exact(&tag, "locale")?;
         state.repo.set_locale(&principal.user, locale).await?;
         principal.locale = locale;
     }

@@ -119,15 +119,7 @@ async fn parse_new_staff(
         });
     let locale = match req.locale.as_deref() {
         None => Ok(Locale::En),
-        Some(tag) => Locale::parse(tag)
-            .filter(|l| l.tag() == tag)
-            .ok_or_else(|| {
-                ValidationError::field(
-                    "locale",
-                    "invalid_value",
-                    "locale must be one of en, id, zh-CN",
-                )
-            }),
+        Some(tag) => Locale::parse_exact(tag, "locale"),
     };
     let password = Password::new_password(&req.password);
     let merchant_id = match req.merchant_id.as_deref() {

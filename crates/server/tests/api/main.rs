@@ -1,6 +1,9 @@
 //! Integration tests of the server, against SQLite by default or PostgreSQL when
 //! `PAYDESK_TEST_DATABASE_URL` is set. Each test gets a fresh database.
 
+// Test support code outside #[test] functions may fail loudly too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod helpers;
 
 mod auth;
