@@ -5,12 +5,14 @@
 
 pub mod identity;
 pub mod ids;
+pub mod ledger;
 pub mod locale;
 pub mod money;
 pub mod page;
 pub mod region;
 pub mod repo;
 pub mod validation;
+pub mod wallet;
 
 pub use identity::{
     AccountStatus, Customer, DisplayName, Email, LoginId, Merchant, NewCustomer, NewStaff,
