@@ -484,6 +484,219 @@ string_enum!(
     }
 );
 
+/// A transaction as the customer sees it in their history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WalletTransaction {
+    /// Id.
+    pub id: String,
+    /// Human reference to quote to support (`TX-20261125-7KQ2M9`).
+    pub reference: String,
+    /// Whose wallet.
+    pub customer_id: crate::CustomerId,
+    /// What it was.
+    pub kind: TransactionKind,
+    /// Where it stands.
+    pub status: TransactionStatus,
+    /// Amount (always positive; direction follows from the kind).
+    pub amount: crate::Money,
+    /// The merchant of a payment or refund.
+    pub merchant_id: Option<crate::MerchantId>,
+    /// The merchant's name, for display and search.
+    pub merchant_name: Option<String>,
+    /// The other customer of a transfer.
+    pub counterparty_customer_id: Option<crate::CustomerId>,
+    /// Why it failed.
+    pub failure_reason: Option<FailureReason>,
+    /// Description shown in the history.
+    pub description: String,
+    /// For refunds: the payment; for transfers: the other side.
+    pub original_id: Option<String>,
+    /// The ledger hold of a pending payment.
+    pub hold_transfer_id: Option<String>,
+    /// Unusual-activity mark, if a rule fired.
+    pub unusual: Option<UnusualRule>,
+    /// Created (µs).
+    pub created_at_us: i64,
+    /// Last status change (µs).
+    pub updated_at_us: i64,
+}
+
+/// Filters of the transaction history. Empty vectors mean "any".
+#[derive(Debug, Clone, Default)]
+pub struct TransactionQuery {
+    /// Only this customer's (always set for customers).
+    pub customer_id: Option<crate::CustomerId>,
+    /// Only payments and refunds of this merchant (always set for merchant staff).
+    pub merchant_id: Option<crate::MerchantId>,
+    /// Created at or after (µs).
+    pub from_us: Option<i64>,
+    /// Created before (µs).
+    pub to_us: Option<i64>,
+    /// Amount at least (minor units).
+    pub min_minor: Option<i64>,
+    /// Amount at most (minor units).
+    pub max_minor: Option<i64>,
+    /// Any of these kinds.
+    pub kinds: Vec<TransactionKind>,
+    /// Any of these statuses.
+    pub statuses: Vec<TransactionStatus>,
+    /// Text in the description, merchant name or reference.
+    pub text: Option<String>,
+}
+
+/// A money movement requested by the wallet (the app's backend, the simulator).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WalletOperation {
+    /// Money in from a bank or card.
+    TopUp {
+        /// Whose wallet.
+        customer: crate::CustomerId,
+        /// How much.
+        amount: crate::Money,
+    },
+    /// Pay a merchant; with `hold_minutes` the amount is held until the merchant confirms.
+    Payment {
+        /// Who pays.
+        customer: crate::CustomerId,
+        /// To whom.
+        merchant: crate::MerchantId,
+        /// How much.
+        amount: crate::Money,
+        /// Hold instead of paying at once, for this long.
+        hold_minutes: Option<u32>,
+        /// What for.
+        description: String,
+    },
+    /// Send money to another customer.
+    Transfer {
+        /// Sender.
+        from: crate::CustomerId,
+        /// Receiver.
+        to: crate::CustomerId,
+        /// How much.
+        amount: crate::Money,
+        /// Message.
+        description: String,
+    },
+    /// Money out to a bank.
+    Withdrawal {
+        /// Whose wallet.
+        customer: crate::CustomerId,
+        /// How much.
+        amount: crate::Money,
+    },
+}
+
+impl WalletOperation {
+    /// The customer whose wallet the operation starts from.
+    pub fn customer(&self) -> &crate::CustomerId {
+        match self {
+            WalletOperation::TopUp { customer, .. }
+            | WalletOperation::Payment { customer, .. }
+            | WalletOperation::Withdrawal { customer, .. } => customer,
+            WalletOperation::Transfer { from, .. } => from,
+        }
+    }
+
+    /// The amount.
+    pub fn amount(&self) -> crate::Money {
+        match self {
+            WalletOperation::TopUp { amount, .. }
+            | WalletOperation::Payment { amount, .. }
+            | WalletOperation::Transfer { amount, .. }
+            | WalletOperation::Withdrawal { amount, .. } => *amount,
+        }
+    }
+}
+
+/// A private note a customer keeps on a transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TransactionNote {
+    /// Id.
+    pub id: String,
+    /// The transaction.
+    pub transaction_id: String,
+    /// Author (the transaction's customer).
+    pub customer_id: crate::CustomerId,
+    /// Text (1–2,000 characters).
+    pub body: String,
+    /// Created (µs).
+    pub created_at_us: i64,
+    /// Last edited (µs).
+    pub updated_at_us: i64,
+}
+
+/// A customer's flag on a transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TransactionFlag {
+    /// Id.
+    pub id: String,
+    /// The transaction.
+    pub transaction_id: String,
+    /// Who raised it.
+    pub customer_id: crate::CustomerId,
+    /// Not recognised or improper.
+    pub reason: FlagReason,
+    /// The customer's words.
+    pub comment: String,
+    /// Where it stands.
+    pub status: FlagStatus,
+    /// Raised (µs).
+    pub created_at_us: i64,
+}
+
+/// A refund request and its outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Refund {
+    /// Id.
+    pub id: String,
+    /// The payment refunded.
+    pub payment_id: String,
+    /// Whose payment.
+    pub customer_id: crate::CustomerId,
+    /// Which merchant.
+    pub merchant_id: crate::MerchantId,
+    /// How much.
+    pub amount: crate::Money,
+    /// Why.
+    pub reason: RefundReason,
+    /// Where it stands.
+    pub status: RefundStatus,
+    /// The policy rule that decided, or the override.
+    pub rule: serde_json::Value,
+    /// Who decided (staff id), when a person did.
+    pub decided_by: Option<String>,
+    /// The merchant's or supervisor's words.
+    pub decision_note: String,
+    /// The refund transaction once money moved.
+    pub refund_transaction_id: Option<String>,
+    /// Requested (µs).
+    pub created_at_us: i64,
+    /// Last change (µs).
+    pub updated_at_us: i64,
+}
+
+/// Who decides a refund, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefundDecision {
+    /// Approve; with `override_policy` (supervisors only) even against the merchant's rules.
+    Approve {
+        /// Deciding staff id.
+        by: String,
+        /// Words recorded with the decision.
+        note: String,
+        /// Overrule the merchant's own rules (never the refundable amount).
+        override_policy: bool,
+    },
+    /// Reject with a reason.
+    Reject {
+        /// Deciding staff id.
+        by: String,
+        /// The reason given to the customer.
+        note: String,
+    },
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

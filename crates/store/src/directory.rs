@@ -3,7 +3,7 @@
 // Dynamic SQL here is assembled only from constant fragments (column lists, table
 // names chosen by a `match`); every value is bound, so `AssertSqlSafe` holds.
 use crate::identity::page_of;
-use crate::{Filters, Store, col, db_err};
+use crate::{Filters, Order, Store, col, db_err};
 use async_trait::async_trait;
 use domain::repo::{DirectoryRepo, RepoError};
 use domain::{Cursor, GroupId, Limit, Merchant, MerchantId, Page, Region, RegionId, SupportGroup};
@@ -58,9 +58,9 @@ impl DirectoryRepo for Store {
         limit: Limit,
     ) -> Result<Page<Merchant>, RepoError> {
         let mut f = Filters::default();
-        f.after(after, "name_key");
+        f.after(after, "name_key", Order::Ascending, false)?;
         let rows = f
-            .fetch_page(&self.pool, MERCHANT_COLUMNS, "merchants", "name_key", limit)
+            .fetch_page(&self.pool, MERCHANT_COLUMNS, "merchants", "name_key", Order::Ascending, limit)
             .await?;
         let items = rows
             .iter()

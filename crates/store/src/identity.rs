@@ -2,7 +2,7 @@
 
 // Dynamic SQL here is assembled only from constant fragments (column lists, table
 // names chosen by a `match`); every value is bound, so `AssertSqlSafe` holds.
-use crate::{Filters, Store, col, db_err, like_pattern};
+use crate::{Filters, Order, Store, col, db_err, like_pattern};
 use async_trait::async_trait;
 use domain::repo::{Credential, CustomerQuery, IdentityRepo, RepoError};
 use domain::{
@@ -250,9 +250,9 @@ impl IdentityRepo for Store {
             let n = f.bind(region.as_str());
             f.clause(format!("region_id = ${n}"));
         }
-        f.after(after, "name_key");
+        f.after(after, "name_key", Order::Ascending, false)?;
         let rows = f
-            .fetch_page(&self.pool, CUSTOMER_COLUMNS, "customers", "name_key", limit)
+            .fetch_page(&self.pool, CUSTOMER_COLUMNS, "customers", "name_key", Order::Ascending, limit)
             .await?;
         let items = rows
             .iter()
@@ -284,9 +284,9 @@ impl IdentityRepo for Store {
             let n = f.bind(m.as_str());
             f.clause(format!("merchant_id = ${n}"));
         }
-        f.after(after, "name_key");
+        f.after(after, "name_key", Order::Ascending, false)?;
         let rows = f
-            .fetch_page(&self.pool, STAFF_COLUMNS, "staff", "name_key", limit)
+            .fetch_page(&self.pool, STAFF_COLUMNS, "staff", "name_key", Order::Ascending, limit)
             .await?;
         let items = rows
             .iter()

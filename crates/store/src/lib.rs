@@ -7,6 +7,7 @@ mod identity;
 mod seed;
 mod sessions;
 pub mod testing;
+pub mod wallet;
 
 pub use seed::SeedOutcome;
 
@@ -191,17 +192,51 @@ impl Repository for Store {
     }
 }
 
+/// A bound value of a dynamically built query.
+#[derive(Debug, Clone)]
+pub(crate) enum Bind {
+    /// Text.
+    Text(String),
+    /// Integer (amounts, timestamps).
+    Int(i64),
+}
+
+impl From<String> for Bind {
+    fn from(s: String) -> Self {
+        Bind::Text(s)
+    }
+}
+impl From<&str> for Bind {
+    fn from(s: &str) -> Self {
+        Bind::Text(s.to_owned())
+    }
+}
+impl From<i64> for Bind {
+    fn from(v: i64) -> Self {
+        Bind::Int(v)
+    }
+}
+
+/// Sort direction of a keyset-paginated listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Order {
+    /// Smallest key first (names).
+    Ascending,
+    /// Largest key first (newest first).
+    Descending,
+}
+
 /// A `WHERE` clause built from optional filters, with `$n` placeholders and their values,
 /// plus keyset pagination on `(key_column, id)`.
 #[derive(Default)]
 pub(crate) struct Filters {
     clauses: Vec<String>,
-    binds: Vec<String>,
+    binds: Vec<Bind>,
 }
 
 impl Filters {
     /// Adds a value and returns its placeholder number.
-    pub(crate) fn bind(&mut self, value: impl Into<String>) -> usize {
+    pub(crate) fn bind(&mut self, value: impl Into<Bind>) -> usize {
         self.binds.push(value.into());
         self.binds.len()
     }
@@ -211,15 +246,21 @@ impl Filters {
         self.clauses.push(sql);
     }
 
-    /// Keeps rows strictly after the cursor in `ORDER BY key_column, id`.
-    pub(crate) fn after(&mut self, cursor: Option<&domain::Cursor>, key_column: &str) {
+    /// Keeps rows strictly after the cursor in `ORDER BY key_column, id` (either direction).
+    /// `numeric` keys are compared as integers.
+    pub(crate) fn after(&mut self, cursor: Option<&domain::Cursor>, key_column: &str, order: Order, numeric: bool) -> Result<(), RepoError> {
         if let Some(c) = cursor {
-            let k = self.bind(c.key.clone());
+            let key: Bind = if numeric {
+                Bind::Int(c.key.parse().map_err(|_| RepoError::Unexpected(anyhow::anyhow!("cursor key is not a number")))?)
+            } else {
+                Bind::Text(c.key.clone())
+            };
+            let k = self.bind(key);
             let i = self.bind(c.id.clone());
-            self.clause(format!(
-                "({key_column} > ${k} OR ({key_column} = ${k} AND id > ${i}))"
-            ));
+            let op = if order == Order::Ascending { ">" } else { "<" };
+            self.clause(format!("({key_column} {op} ${k} OR ({key_column} = ${k} AND id {op} ${i}))"));
         }
+        Ok(())
     }
 
     /// Runs `SELECT {columns} FROM {table} WHERE … ORDER BY key_column, id LIMIT limit+1`.
@@ -229,20 +270,35 @@ impl Filters {
         columns: &str,
         table: &str,
         key_column: &str,
+        order: Order,
         limit: domain::Limit,
     ) -> Result<Vec<sqlx::any::AnyRow>, RepoError> {
-        let where_sql = if self.clauses.is_empty() {
+        let dir = if order == Order::Ascending { "ASC" } else { "DESC" };
+        let sql = format!(
+            "SELECT {columns} FROM {table} {} ORDER BY {key_column} {dir}, id {dir} LIMIT {}",
+            self.where_sql(),
+            limit.get() + 1
+        );
+        self.fetch_all(pool, sql).await
+    }
+
+    /// The `WHERE …` part ("" without conditions).
+    pub(crate) fn where_sql(&self) -> String {
+        if self.clauses.is_empty() {
             String::new()
         } else {
             format!("WHERE {}", self.clauses.join(" AND "))
-        };
-        let sql = format!(
-            "SELECT {columns} FROM {table} {where_sql} ORDER BY {key_column}, id LIMIT {}",
-            limit.get() + 1
-        );
+        }
+    }
+
+    /// Runs any query built with these binds.
+    pub(crate) async fn fetch_all(&self, pool: &AnyPool, sql: String) -> Result<Vec<sqlx::any::AnyRow>, RepoError> {
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for b in &self.binds {
-            q = q.bind(b.as_str());
+            q = match b {
+                Bind::Text(s) => q.bind(s.clone()),
+                Bind::Int(v) => q.bind(*v),
+            };
         }
         q.fetch_all(pool).await.map_err(db_err)
     }
