@@ -6,14 +6,14 @@ use crate::identity::{
     SupportGroup,
 };
 use crate::ids::{CustomerId, MerchantId, RegionId, StaffId, UserId};
+use crate::ledger::{Balance, LedgerAccount};
 use crate::locale::Locale;
+use crate::money::Currency;
 use crate::page::{Cursor, Limit, Page};
 use crate::region::Region;
-use crate::ledger::{Balance, LedgerAccount};
-use crate::money::Currency;
 use crate::wallet::{
-    FailureReason, FlagReason, Refund, RefundDecision, RefundPolicy, RefundReason, RefundStatus, TransactionFlag,
-    TransactionNote, TransactionQuery, WalletOperation, WalletTransaction,
+    FailureReason, FlagReason, Refund, RefundDecision, RefundPolicy, RefundReason, RefundStatus,
+    TransactionFlag, TransactionNote, TransactionQuery, WalletOperation, WalletTransaction,
 };
 use async_trait::async_trait;
 
@@ -230,59 +230,136 @@ pub trait IdempotencyRepo: Send + Sync {
 #[async_trait]
 pub trait WalletRepo: Send + Sync {
     /// A customer's wallet balance (an empty wallet if none exists yet).
-    async fn wallet_balance(&self, customer: &CustomerId, currency: Currency) -> Result<Balance, RepoError>;
+    async fn wallet_balance(
+        &self,
+        customer: &CustomerId,
+        currency: Currency,
+    ) -> Result<Balance, RepoError>;
     /// Performs a money movement. Refusals on a rule (insufficient balance) are recorded as
     /// a failed transaction, not returned as errors.
-    async fn execute(&self, op: &WalletOperation, now_us: i64) -> Result<WalletTransaction, RepoError>;
+    async fn execute(
+        &self,
+        op: &WalletOperation,
+        now_us: i64,
+    ) -> Result<WalletTransaction, RepoError>;
     /// Records a transaction that failed outside the ledger (bank declined, timeout, …).
-    async fn record_failure(&self, op: &WalletOperation, reason: FailureReason, now_us: i64) -> Result<WalletTransaction, RepoError>;
+    async fn record_failure(
+        &self,
+        op: &WalletOperation,
+        reason: FailureReason,
+        now_us: i64,
+    ) -> Result<WalletTransaction, RepoError>;
     /// Confirms a held payment, in full or for less (the rest is released).
-    async fn capture_payment(&self, transaction_id: &str, amount_minor: Option<i64>, now_us: i64) -> Result<WalletTransaction, RepoError>;
+    async fn capture_payment(
+        &self,
+        transaction_id: &str,
+        amount_minor: Option<i64>,
+        now_us: i64,
+    ) -> Result<WalletTransaction, RepoError>;
     /// Cancels a held payment.
-    async fn void_payment(&self, transaction_id: &str, now_us: i64) -> Result<WalletTransaction, RepoError>;
+    async fn void_payment(
+        &self,
+        transaction_id: &str,
+        now_us: i64,
+    ) -> Result<WalletTransaction, RepoError>;
     /// Expires up to `limit` holds whose time ran out; returns how many.
     async fn expire_holds(&self, now_us: i64, limit: u32) -> Result<u32, RepoError>;
     /// One transaction.
     async fn transaction(&self, id: &str) -> Result<WalletTransaction, RepoError>;
     /// A filtered page of transactions, newest first.
-    async fn transactions(&self, query: &TransactionQuery, after: Option<&Cursor>, limit: Limit) -> Result<Page<WalletTransaction>, RepoError>;
+    async fn transactions(
+        &self,
+        query: &TransactionQuery,
+        after: Option<&Cursor>,
+        limit: Limit,
+    ) -> Result<Page<WalletTransaction>, RepoError>;
     /// A customer's notes on a transaction, oldest first.
-    async fn notes(&self, transaction_id: &str, customer: &CustomerId) -> Result<Vec<TransactionNote>, RepoError>;
+    async fn notes(
+        &self,
+        transaction_id: &str,
+        customer: &CustomerId,
+    ) -> Result<Vec<TransactionNote>, RepoError>;
     /// Adds a note.
-    async fn add_note(&self, transaction_id: &str, customer: &CustomerId, body: &str, now_us: i64) -> Result<TransactionNote, RepoError>;
+    async fn add_note(
+        &self,
+        transaction_id: &str,
+        customer: &CustomerId,
+        body: &str,
+        now_us: i64,
+    ) -> Result<TransactionNote, RepoError>;
     /// Edits one of the customer's notes.
-    async fn update_note(&self, note_id: &str, customer: &CustomerId, body: &str, now_us: i64) -> Result<TransactionNote, RepoError>;
+    async fn update_note(
+        &self,
+        note_id: &str,
+        customer: &CustomerId,
+        body: &str,
+        now_us: i64,
+    ) -> Result<TransactionNote, RepoError>;
     /// Deletes one of the customer's notes.
     async fn delete_note(&self, note_id: &str, customer: &CustomerId) -> Result<(), RepoError>;
     /// Flags on a transaction.
     async fn flags(&self, transaction_id: &str) -> Result<Vec<TransactionFlag>, RepoError>;
     /// Raises a flag.
-    async fn add_flag(&self, transaction_id: &str, customer: &CustomerId, reason: FlagReason, comment: &str, now_us: i64) -> Result<TransactionFlag, RepoError>;
+    async fn add_flag(
+        &self,
+        transaction_id: &str,
+        customer: &CustomerId,
+        reason: FlagReason,
+        comment: &str,
+        now_us: i64,
+    ) -> Result<TransactionFlag, RepoError>;
     /// Flags not yet resolved, oldest first.
-    async fn open_flags(&self, after: Option<&Cursor>, limit: Limit) -> Result<Page<TransactionFlag>, RepoError>;
+    async fn open_flags(
+        &self,
+        after: Option<&Cursor>,
+        limit: Limit,
+    ) -> Result<Page<TransactionFlag>, RepoError>;
     /// A merchant's refund policy (the default if the merchant set none).
     async fn refund_policy(&self, merchant: &MerchantId) -> Result<RefundPolicy, RepoError>;
     /// Replaces a merchant's refund policy.
-    async fn set_refund_policy(&self, merchant: &MerchantId, policy: &RefundPolicy, now_us: i64) -> Result<(), RepoError>;
+    async fn set_refund_policy(
+        &self,
+        merchant: &MerchantId,
+        policy: &RefundPolicy,
+        now_us: i64,
+    ) -> Result<(), RepoError>;
     /// Requests a refund of a payment; the policy decides at once, under a lock, so
     /// concurrent requests never exceed the captured amount. Approved refunds move the
     /// money in the same database transaction.
-    async fn request_refund(&self, payment_id: &str, amount_minor: i64, reason: RefundReason, now_us: i64) -> Result<Refund, RepoError>;
+    async fn request_refund(
+        &self,
+        payment_id: &str,
+        amount_minor: i64,
+        reason: RefundReason,
+        now_us: i64,
+    ) -> Result<Refund, RepoError>;
     /// Decides a refund waiting for the merchant.
-    async fn decide_refund(&self, refund_id: &str, decision: &RefundDecision, now_us: i64) -> Result<Refund, RepoError>;
+    async fn decide_refund(
+        &self,
+        refund_id: &str,
+        decision: &RefundDecision,
+        now_us: i64,
+    ) -> Result<Refund, RepoError>;
     /// One refund.
     async fn refund(&self, refund_id: &str) -> Result<Refund, RepoError>;
     /// Refunds of a payment, oldest first.
     async fn refunds_of_payment(&self, payment_id: &str) -> Result<Vec<Refund>, RepoError>;
     /// A merchant's refunds, newest first, optionally of one status.
-    async fn merchant_refunds(&self, merchant: &MerchantId, status: Option<RefundStatus>, limit: Limit) -> Result<Vec<Refund>, RepoError>;
+    async fn merchant_refunds(
+        &self,
+        merchant: &MerchantId,
+        status: Option<RefundStatus>,
+        limit: Limit,
+    ) -> Result<Vec<Refund>, RepoError>;
     /// Every ledger account, for audits and invariant checks.
     async fn ledger_accounts(&self) -> Result<Vec<LedgerAccount>, RepoError>;
 }
 
 /// Everything the server needs from storage.
 #[async_trait]
-pub trait Repository: IdentityRepo + SessionRepo + DirectoryRepo + IdempotencyRepo + WalletRepo {
+pub trait Repository:
+    IdentityRepo + SessionRepo + DirectoryRepo + IdempotencyRepo + WalletRepo
+{
     /// Cheap round trip to the database, for readiness checks.
     async fn ping(&self) -> Result<(), RepoError>;
     /// `sqlite` or `postgres`.

@@ -263,6 +263,11 @@ access!(
     MerchantOnly, "merchant", staff_page = true, |r| r == Role::Merchant
 );
 
+access!(
+    /// Merchant staff (for their own merchant) and admins.
+    MerchantOrAdmin, "merchant_or_admin", staff_page = true, |r| matches!(r, Role::Merchant | Role::Admin)
+);
+
 /// An API caller authenticated by bearer token and allowed by policy `P`.
 pub struct ApiUser<P: Access> {
     /// The caller.

@@ -63,6 +63,19 @@ pub enum ApiError {
     /// A POST that needs an `Idempotency-Key` header came without a valid one (400).
     #[error("idempotency key missing or invalid")]
     IdempotencyKeyRequired,
+    /// The record's state does not allow this (a decided refund, a captured payment) (409).
+    #[error("invalid state: {0}")]
+    InvalidState(String),
+    /// A money movement was refused and recorded as a failed transaction (422).
+    #[error("transaction failed: {reason}")]
+    TransactionFailed {
+        /// Failure reason code.
+        reason: &'static str,
+        /// The failed transaction's reference, to quote to support.
+        reference: String,
+        /// The failed transaction's id.
+        transaction_id: String,
+    },
     /// A dependency (the database) does not answer (503).
     #[error("unavailable: {0}")]
     Unavailable(String),
@@ -76,6 +89,7 @@ impl From<RepoError> for ApiError {
         match e {
             RepoError::NotFound => ApiError::NotFound,
             RepoError::Conflict(what) => ApiError::AlreadyExists(what),
+            RepoError::InvalidState(what) => ApiError::InvalidState(what),
             RepoError::Unexpected(e) => ApiError::Unexpected(e),
         }
     }
@@ -101,6 +115,10 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(value_type = Vec<Object>)]
     pub errors: Vec<FieldError>,
+    /// For failed transactions: the failure reason, reference and transaction id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub transaction: Option<serde_json::Value>,
 }
 
 impl ApiError {
@@ -205,6 +223,23 @@ impl ApiError {
                 "Idempotency-Key required",
                 "Send an Idempotency-Key header of 1 to 255 visible characters.".into(),
             ),
+            InvalidState(d) => (
+                StatusCode::CONFLICT,
+                "invalid_state",
+                "Not possible now",
+                d.clone(),
+            ),
+            TransactionFailed {
+                reason, reference, ..
+            } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "transaction_failed",
+                "Transaction failed",
+                format!(
+                    "The transaction failed ({}). Reference {reference}.",
+                    reason.replace('_', " ")
+                ),
+            ),
             Unavailable(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
@@ -233,6 +268,16 @@ impl ApiError {
             errors: match self {
                 ApiError::Validation(v) => v.errors.clone(),
                 _ => Vec::new(),
+            },
+            transaction: match self {
+                ApiError::TransactionFailed {
+                    reason,
+                    reference,
+                    transaction_id,
+                } => Some(serde_json::json!({
+                    "failure_reason": reason, "reference": reference, "id": transaction_id
+                })),
+                _ => None,
             },
         }
     }

@@ -60,7 +60,14 @@ impl DirectoryRepo for Store {
         let mut f = Filters::default();
         f.after(after, "name_key", Order::Ascending, false)?;
         let rows = f
-            .fetch_page(&self.pool, MERCHANT_COLUMNS, "merchants", "name_key", Order::Ascending, limit)
+            .fetch_page(
+                &self.pool,
+                MERCHANT_COLUMNS,
+                "merchants",
+                "name_key",
+                Order::Ascending,
+                limit,
+            )
             .await?;
         let items = rows
             .iter()

@@ -252,7 +252,14 @@ impl IdentityRepo for Store {
         }
         f.after(after, "name_key", Order::Ascending, false)?;
         let rows = f
-            .fetch_page(&self.pool, CUSTOMER_COLUMNS, "customers", "name_key", Order::Ascending, limit)
+            .fetch_page(
+                &self.pool,
+                CUSTOMER_COLUMNS,
+                "customers",
+                "name_key",
+                Order::Ascending,
+                limit,
+            )
             .await?;
         let items = rows
             .iter()
@@ -286,7 +293,14 @@ impl IdentityRepo for Store {
         }
         f.after(after, "name_key", Order::Ascending, false)?;
         let rows = f
-            .fetch_page(&self.pool, STAFF_COLUMNS, "staff", "name_key", Order::Ascending, limit)
+            .fetch_page(
+                &self.pool,
+                STAFF_COLUMNS,
+                "staff",
+                "name_key",
+                Order::Ascending,
+                limit,
+            )
             .await?;
         let items = rows
             .iter()

@@ -248,17 +248,27 @@ impl Filters {
 
     /// Keeps rows strictly after the cursor in `ORDER BY key_column, id` (either direction).
     /// `numeric` keys are compared as integers.
-    pub(crate) fn after(&mut self, cursor: Option<&domain::Cursor>, key_column: &str, order: Order, numeric: bool) -> Result<(), RepoError> {
+    pub(crate) fn after(
+        &mut self,
+        cursor: Option<&domain::Cursor>,
+        key_column: &str,
+        order: Order,
+        numeric: bool,
+    ) -> Result<(), RepoError> {
         if let Some(c) = cursor {
             let key: Bind = if numeric {
-                Bind::Int(c.key.parse().map_err(|_| RepoError::Unexpected(anyhow::anyhow!("cursor key is not a number")))?)
+                Bind::Int(c.key.parse().map_err(|_| {
+                    RepoError::Unexpected(anyhow::anyhow!("cursor key is not a number"))
+                })?)
             } else {
                 Bind::Text(c.key.clone())
             };
             let k = self.bind(key);
             let i = self.bind(c.id.clone());
             let op = if order == Order::Ascending { ">" } else { "<" };
-            self.clause(format!("({key_column} {op} ${k} OR ({key_column} = ${k} AND id {op} ${i}))"));
+            self.clause(format!(
+                "({key_column} {op} ${k} OR ({key_column} = ${k} AND id {op} ${i}))"
+            ));
         }
         Ok(())
     }
@@ -273,7 +283,11 @@ impl Filters {
         order: Order,
         limit: domain::Limit,
     ) -> Result<Vec<sqlx::any::AnyRow>, RepoError> {
-        let dir = if order == Order::Ascending { "ASC" } else { "DESC" };
+        let dir = if order == Order::Ascending {
+            "ASC"
+        } else {
+            "DESC"
+        };
         let sql = format!(
             "SELECT {columns} FROM {table} {} ORDER BY {key_column} {dir}, id {dir} LIMIT {}",
             self.where_sql(),
@@ -292,7 +306,11 @@ impl Filters {
     }
 
     /// Runs any query built with these binds.
-    pub(crate) async fn fetch_all(&self, pool: &AnyPool, sql: String) -> Result<Vec<sqlx::any::AnyRow>, RepoError> {
+    pub(crate) async fn fetch_all(
+        &self,
+        pool: &AnyPool,
+        sql: String,
+    ) -> Result<Vec<sqlx::any::AnyRow>, RepoError> {
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for b in &self.binds {
             q = match b {

@@ -7,14 +7,15 @@
 use crate::{Backend, Filters, Order, Store, col, db_err, like_pattern};
 use async_trait::async_trait;
 use domain::ledger::{
-    AccountKind, AppliedTransfer, Balance, LedgerAccount, LedgerError, PendingState, PendingTransfer, Phase,
-    TransferRequest, apply_batch,
+    AccountKind, AppliedTransfer, Balance, LedgerAccount, LedgerError, PendingState,
+    PendingTransfer, Phase, TransferRequest, apply_batch,
 };
 use domain::repo::{RepoError, WalletRepo};
 use domain::wallet::{
-    FailureReason, FlagReason, FlagStatus, PolicyDecision, PolicyRule, PriorOutgoing, Refund, RefundCase, RefundDecision,
-    RefundPolicy, RefundReason, RefundStatus, TransactionFlag, TransactionKind, TransactionNote, TransactionQuery,
-    TransactionStatus, UnusualRule, WalletOperation, WalletTransaction, evaluate_refund, unusual_activity,
+    FailureReason, FlagReason, FlagStatus, PolicyDecision, PolicyRule, PriorOutgoing, Refund,
+    RefundCase, RefundDecision, RefundPolicy, RefundReason, RefundStatus, TransactionFlag,
+    TransactionKind, TransactionNote, TransactionQuery, TransactionStatus, UnusualRule,
+    WalletOperation, WalletTransaction, evaluate_refund, unusual_activity,
 };
 use domain::{Currency, Cursor, CustomerId, Limit, MerchantId, Money, Page};
 use sqlx::any::AnyRow;
@@ -55,11 +56,16 @@ fn tx_from_row(row: &AnyRow) -> Result<WalletTransaction, RepoError> {
         customer_id: CustomerId::from_string(col::<String>(row, "customer_id")?),
         kind: TransactionKind::parse(&kind).ok_or_else(|| corrupt("kind"))?,
         status: TransactionStatus::parse(&status).ok_or_else(|| corrupt("status"))?,
-        amount: Money::new(col(row, "amount")?, Currency::parse(&currency).map_err(|_| corrupt("currency"))?),
+        amount: Money::new(
+            col(row, "amount")?,
+            Currency::parse(&currency).map_err(|_| corrupt("currency"))?,
+        ),
         merchant_id: col::<Option<String>>(row, "merchant_id")?.map(MerchantId::from_string),
         merchant_name: col(row, "merchant_name")?,
-        counterparty_customer_id: col::<Option<String>>(row, "counterparty_customer_id")?.map(CustomerId::from_string),
-        failure_reason: col::<Option<String>>(row, "failure_reason")?.and_then(|r| FailureReason::parse(&r)),
+        counterparty_customer_id: col::<Option<String>>(row, "counterparty_customer_id")?
+            .map(CustomerId::from_string),
+        failure_reason: col::<Option<String>>(row, "failure_reason")?
+            .and_then(|r| FailureReason::parse(&r)),
         description: col(row, "description")?,
         original_id: col(row, "original_id")?,
         hold_transfer_id: col(row, "hold_transfer_id")?,
@@ -82,7 +88,10 @@ fn refund_from_row(row: &AnyRow) -> Result<Refund, RepoError> {
         payment_id: col(row, "payment_id")?,
         customer_id: CustomerId::from_string(col::<String>(row, "customer_id")?),
         merchant_id: MerchantId::from_string(col::<String>(row, "merchant_id")?),
-        amount: Money::new(col(row, "amount")?, Currency::parse(&currency).map_err(|_| corrupt("currency"))?),
+        amount: Money::new(
+            col(row, "amount")?,
+            Currency::parse(&currency).map_err(|_| corrupt("currency"))?,
+        ),
         reason: RefundReason::parse(&reason).ok_or_else(|| corrupt("refund reason"))?,
         status: RefundStatus::parse(&status).ok_or_else(|| corrupt("refund status"))?,
         rule: serde_json::from_str(&rule).map_err(|_| corrupt("refund rule"))?,
@@ -152,7 +161,14 @@ impl Store {
         }
     }
 
-    async fn ensure_account(conn: &mut AnyConnection, id: &str, kind: AccountKind, owner: Option<&str>, currency: Currency, now_us: i64) -> Result<(), RepoError> {
+    async fn ensure_account(
+        conn: &mut AnyConnection,
+        id: &str,
+        kind: AccountKind,
+        owner: Option<&str>,
+        currency: Currency,
+        now_us: i64,
+    ) -> Result<(), RepoError> {
         sqlx::query(
             "INSERT INTO ledger_accounts (id, kind, owner_id, currency, created_at_us) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (id) DO NOTHING",
@@ -173,8 +189,17 @@ impl Store {
         &self,
         conn: &mut AnyConnection,
         batch: &[TransferRequest],
-    ) -> Result<(HashMap<String, LedgerAccount>, HashMap<String, PendingTransfer>), RepoError> {
-        let mut ids: Vec<String> = batch.iter().flat_map(|t| [t.debit_account.clone(), t.credit_account.clone()]).collect();
+    ) -> Result<
+        (
+            HashMap<String, LedgerAccount>,
+            HashMap<String, PendingTransfer>,
+        ),
+        RepoError,
+    > {
+        let mut ids: Vec<String> = batch
+            .iter()
+            .flat_map(|t| [t.debit_account.clone(), t.credit_account.clone()])
+            .collect();
         ids.sort();
         ids.dedup();
         let mut accounts = HashMap::new();
@@ -183,18 +208,31 @@ impl Store {
                 "SELECT id, kind, currency, debits_posted, credits_posted, debits_pending, credits_pending FROM ledger_accounts WHERE id = $1{}",
                 self.for_update()
             );
-            if let Some(row) = sqlx::query(AssertSqlSafe(sql)).bind(id.clone()).fetch_optional(&mut *conn).await.map_err(db_err)? {
+            if let Some(row) = sqlx::query(AssertSqlSafe(sql))
+                .bind(id.clone())
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(db_err)?
+            {
                 accounts.insert(id.clone(), account_from_row(&row)?);
             }
         }
         let mut pendings = HashMap::new();
         for t in batch {
-            if let Phase::PostPending { pending_id } | Phase::VoidPending { pending_id } | Phase::ExpirePending { pending_id } = &t.phase {
+            if let Phase::PostPending { pending_id }
+            | Phase::VoidPending { pending_id }
+            | Phase::ExpirePending { pending_id } = &t.phase
+            {
                 let sql = format!(
                     "SELECT transfer_id, debit_account, credit_account, amount, expires_at_us, state FROM ledger_pending WHERE transfer_id = $1{}",
                     self.for_update()
                 );
-                if let Some(row) = sqlx::query(AssertSqlSafe(sql)).bind(pending_id.clone()).fetch_optional(&mut *conn).await.map_err(db_err)? {
+                if let Some(row) = sqlx::query(AssertSqlSafe(sql))
+                    .bind(pending_id.clone())
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(db_err)?
+                {
                     let state: String = col(&row, "state")?;
                     pendings.insert(
                         pending_id.clone(),
@@ -204,7 +242,8 @@ impl Store {
                             credit_account: col(&row, "credit_account")?,
                             amount: col(&row, "amount")?,
                             expires_at_us: col(&row, "expires_at_us")?,
-                            state: PendingState::parse(&state).ok_or_else(|| corrupt("pending state"))?,
+                            state: PendingState::parse(&state)
+                                .ok_or_else(|| corrupt("pending state"))?,
                         },
                     );
                 }
@@ -250,9 +289,15 @@ impl Store {
             let (phase, pending_id, expires) = match &t.phase {
                 Phase::Posted => ("posted", None, None),
                 Phase::Pending { expires_at_us } => ("pending", None, Some(*expires_at_us)),
-                Phase::PostPending { pending_id } => ("post_pending", Some(pending_id.clone()), None),
-                Phase::VoidPending { pending_id } => ("void_pending", Some(pending_id.clone()), None),
-                Phase::ExpirePending { pending_id } => ("expire_pending", Some(pending_id.clone()), None),
+                Phase::PostPending { pending_id } => {
+                    ("post_pending", Some(pending_id.clone()), None)
+                }
+                Phase::VoidPending { pending_id } => {
+                    ("void_pending", Some(pending_id.clone()), None)
+                }
+                Phase::ExpirePending { pending_id } => {
+                    ("expire_pending", Some(pending_id.clone()), None)
+                }
             };
             sqlx::query(
                 "INSERT INTO ledger_transfers (id, debit_account, credit_account, amount, currency, phase, pending_id, expires_at_us, transaction_id, created_at_us) \
@@ -296,7 +341,11 @@ impl Store {
         Ok(Ok(applied))
     }
 
-    async fn insert_tx(conn: &mut AnyConnection, n: NewTx<'_>, now_us: i64) -> Result<WalletTransaction, RepoError> {
+    async fn insert_tx(
+        conn: &mut AnyConnection,
+        n: NewTx<'_>,
+        now_us: i64,
+    ) -> Result<WalletTransaction, RepoError> {
         let id = uuid::Uuid::now_v7().to_string();
         let reference = new_reference(now_us);
         let merchant_name: Option<String> = match n.merchant {
@@ -309,8 +358,17 @@ impl Store {
                 .transpose()?,
             None => None,
         };
-        let search_text = format!("{} {} {}", n.description, merchant_name.as_deref().unwrap_or(""), reference).to_lowercase();
-        let unusual = n.unusual.as_ref().map(|u| serde_json::to_string(u).unwrap_or_default());
+        let search_text = format!(
+            "{} {} {}",
+            n.description,
+            merchant_name.as_deref().unwrap_or(""),
+            reference
+        )
+        .to_lowercase();
+        let unusual = n
+            .unusual
+            .as_ref()
+            .map(|u| serde_json::to_string(u).unwrap_or_default());
         sqlx::query(
             "INSERT INTO wallet_transactions (id, reference, customer_id, kind, status, amount, currency, merchant_id, \
              counterparty_customer_id, failure_reason, description, search_text, original_id, hold_transfer_id, unusual, created_at_us, updated_at_us) \
@@ -356,7 +414,10 @@ impl Store {
     }
 
     /// The customer's recent outgoing transactions, for the unusual-activity rules.
-    async fn prior_outgoing(conn: &mut AnyConnection, customer: &CustomerId) -> Result<Vec<PriorOutgoing>, RepoError> {
+    async fn prior_outgoing(
+        conn: &mut AnyConnection,
+        customer: &CustomerId,
+    ) -> Result<Vec<PriorOutgoing>, RepoError> {
         let rows = sqlx::query(
             "SELECT kind, amount, merchant_id, counterparty_customer_id, created_at_us FROM wallet_transactions \
              WHERE customer_id = $1 AND kind IN ('payment', 'transfer_out', 'withdrawal') AND status <> 'failed' \
@@ -383,11 +444,22 @@ impl Store {
 
     async fn tx_in(conn: &mut AnyConnection, id: &str) -> Result<WalletTransaction, RepoError> {
         let sql = format!("SELECT {TX_COLUMNS} FROM wallet_transactions WHERE id = $1");
-        let row = sqlx::query(AssertSqlSafe(sql)).bind(id.to_owned()).fetch_optional(conn).await.map_err(db_err)?;
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(id.to_owned())
+            .fetch_optional(conn)
+            .await
+            .map_err(db_err)?;
         tx_from_row(&row.ok_or(RepoError::NotFound)?)
     }
 
-    async fn set_tx_status(conn: &mut AnyConnection, id: &str, status: TransactionStatus, failure: Option<FailureReason>, amount: Option<i64>, now_us: i64) -> Result<(), RepoError> {
+    async fn set_tx_status(
+        conn: &mut AnyConnection,
+        id: &str,
+        status: TransactionStatus,
+        failure: Option<FailureReason>,
+        amount: Option<i64>,
+        now_us: i64,
+    ) -> Result<(), RepoError> {
         sqlx::query(
             "UPDATE wallet_transactions SET status = $1, failure_reason = $2, amount = COALESCE($3, amount), updated_at_us = $4 WHERE id = $5",
         )
@@ -403,9 +475,18 @@ impl Store {
     }
 
     /// Resolves a held payment (capture, void or expire) inside the caller's transaction.
-    async fn resolve_hold(&self, conn: &mut AnyConnection, tx: &WalletTransaction, phase: Phase, amount: i64, now_us: i64) -> Result<Result<(), LedgerError>, RepoError> {
+    async fn resolve_hold(
+        &self,
+        conn: &mut AnyConnection,
+        tx: &WalletTransaction,
+        phase: Phase,
+        amount: i64,
+        now_us: i64,
+    ) -> Result<Result<(), LedgerError>, RepoError> {
         let (Some(_), Some(merchant)) = (&tx.hold_transfer_id, &tx.merchant_id) else {
-            return Err(RepoError::InvalidState("this transaction holds no amount".into()));
+            return Err(RepoError::InvalidState(
+                "this transaction holds no amount".into(),
+            ));
         };
         let currency = tx.amount.currency;
         let request = TransferRequest {
@@ -416,13 +497,29 @@ impl Store {
             currency,
             phase,
         };
-        Ok(self.post_batch(conn, &[request], Some(&tx.id), now_us).await?.map(|_| ()))
+        Ok(self
+            .post_batch(conn, &[request], Some(&tx.id), now_us)
+            .await?
+            .map(|_| ()))
     }
 
     /// Moves an approved refund's money and records the refund transaction.
-    async fn pay_refund(&self, conn: &mut AnyConnection, refund: &Refund, now_us: i64) -> Result<(RefundStatus, Option<String>), RepoError> {
+    async fn pay_refund(
+        &self,
+        conn: &mut AnyConnection,
+        refund: &Refund,
+        now_us: i64,
+    ) -> Result<(RefundStatus, Option<String>), RepoError> {
         let currency = refund.amount.currency;
-        Self::ensure_account(conn, &wallet_account(&refund.customer_id, currency), AccountKind::CustomerWallet, Some(refund.customer_id.as_str()), currency, now_us).await?;
+        Self::ensure_account(
+            conn,
+            &wallet_account(&refund.customer_id, currency),
+            AccountKind::CustomerWallet,
+            Some(refund.customer_id.as_str()),
+            currency,
+            now_us,
+        )
+        .await?;
         let request = TransferRequest {
             id: uuid::Uuid::now_v7().to_string(),
             debit_account: merchant_account(&refund.merchant_id, currency),
@@ -432,7 +529,10 @@ impl Store {
             phase: Phase::Posted,
         };
         let tx_id_hint = uuid::Uuid::now_v7().to_string();
-        match self.post_batch(conn, &[request], Some(&tx_id_hint), now_us).await? {
+        match self
+            .post_batch(conn, &[request], Some(&tx_id_hint), now_us)
+            .await?
+        {
             Ok(_) => {
                 let tx = Self::insert_tx(
                     conn,
@@ -452,12 +552,14 @@ impl Store {
                     now_us,
                 )
                 .await?;
-                sqlx::query("UPDATE ledger_transfers SET transaction_id = $1 WHERE transaction_id = $2")
-                    .bind(tx.id.clone())
-                    .bind(tx_id_hint)
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(db_err)?;
+                sqlx::query(
+                    "UPDATE ledger_transfers SET transaction_id = $1 WHERE transaction_id = $2",
+                )
+                .bind(tx.id.clone())
+                .bind(tx_id_hint)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
                 Ok((RefundStatus::Succeeded, Some(tx.id)))
             }
             // The merchant's settlement cannot cover it (already paid out): the refund fails
@@ -466,13 +568,24 @@ impl Store {
         }
     }
 
-    async fn refund_in(conn: &mut AnyConnection, id: &str, lock: &str) -> Result<Refund, RepoError> {
+    async fn refund_in(
+        conn: &mut AnyConnection,
+        id: &str,
+        lock: &str,
+    ) -> Result<Refund, RepoError> {
         let sql = format!("SELECT {REFUND_COLUMNS} FROM refunds WHERE id = $1{lock}");
-        let row = sqlx::query(AssertSqlSafe(sql)).bind(id.to_owned()).fetch_optional(conn).await.map_err(db_err)?;
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(id.to_owned())
+            .fetch_optional(conn)
+            .await
+            .map_err(db_err)?;
         refund_from_row(&row.ok_or(RepoError::NotFound)?)
     }
 
-    async fn policy_in(conn: &mut AnyConnection, merchant: &MerchantId) -> Result<RefundPolicy, RepoError> {
+    async fn policy_in(
+        conn: &mut AnyConnection,
+        merchant: &MerchantId,
+    ) -> Result<RefundPolicy, RepoError> {
         let row = sqlx::query(
             "SELECT window_days, partial_allowed, max_refunds_per_payment, auto_approve_below_minor, accepted_reasons FROM refund_policies WHERE merchant_id = $1",
         )
@@ -480,7 +593,9 @@ impl Store {
         .fetch_optional(conn)
         .await
         .map_err(db_err)?;
-        let Some(row) = row else { return Ok(RefundPolicy::default()) };
+        let Some(row) = row else {
+            return Ok(RefundPolicy::default());
+        };
         let reasons: String = col(&row, "accepted_reasons")?;
         Ok(RefundPolicy {
             window_days: col::<i64>(&row, "window_days")? as u32,
@@ -492,9 +607,13 @@ impl Store {
     }
 
     /// Sum and count of a payment's refunds that hold part of its amount.
-    async fn committed_refunds(conn: &mut AnyConnection, payment_id: &str, excluding: Option<&str>) -> Result<(i64, u32), RepoError> {
+    async fn committed_refunds(
+        conn: &mut AnyConnection,
+        payment_id: &str,
+        excluding: Option<&str>,
+    ) -> Result<(i64, u32), RepoError> {
         let row = sqlx::query(
-            "SELECT COALESCE(SUM(amount), 0) AS total, COUNT(*) AS n FROM refunds \
+            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total, COUNT(*) AS n FROM refunds \
              WHERE payment_id = $1 AND status IN ('requested', 'approved', 'succeeded') AND id <> $2",
         )
         .bind(payment_id.to_owned())
@@ -525,59 +644,170 @@ impl Store {
 
 #[async_trait]
 impl WalletRepo for Store {
-    async fn wallet_balance(&self, customer: &CustomerId, currency: Currency) -> Result<Balance, RepoError> {
+    async fn wallet_balance(
+        &self,
+        customer: &CustomerId,
+        currency: Currency,
+    ) -> Result<Balance, RepoError> {
         let row = sqlx::query("SELECT id, kind, currency, debits_posted, credits_posted, debits_pending, credits_pending FROM ledger_accounts WHERE id = $1")
             .bind(wallet_account(customer, currency))
             .fetch_optional(&self.pool)
             .await
             .map_err(db_err)?;
-        Ok(row.map(|r| account_from_row(&r)).transpose()?.map(|a| a.balance).unwrap_or_default())
+        Ok(row
+            .map(|r| account_from_row(&r))
+            .transpose()?
+            .map(|a| a.balance)
+            .unwrap_or_default())
     }
 
-    async fn execute(&self, op: &WalletOperation, now_us: i64) -> Result<WalletTransaction, RepoError> {
+    async fn execute(
+        &self,
+        op: &WalletOperation,
+        now_us: i64,
+    ) -> Result<WalletTransaction, RepoError> {
         let mut tx = self.begin_write().await?;
         let conn = &mut *tx;
         let amount = op.amount();
         let currency = amount.currency;
         let customer = op.customer();
         let wallet = wallet_account(customer, currency);
-        Self::ensure_account(conn, &wallet, AccountKind::CustomerWallet, Some(customer.as_str()), currency, now_us).await?;
+        Self::ensure_account(
+            conn,
+            &wallet,
+            AccountKind::CustomerWallet,
+            Some(customer.as_str()),
+            currency,
+            now_us,
+        )
+        .await?;
         let bank = system_account(AccountKind::BankClearing, currency);
-        Self::ensure_account(conn, &bank, AccountKind::BankClearing, None, currency, now_us).await?;
+        Self::ensure_account(
+            conn,
+            &bank,
+            AccountKind::BankClearing,
+            None,
+            currency,
+            now_us,
+        )
+        .await?;
         let transfer_id = uuid::Uuid::now_v7().to_string();
         let (kind, debit, credit, phase, merchant, counterparty, description) = match op {
-            WalletOperation::TopUp { .. } => (TransactionKind::TopUp, bank.clone(), wallet.clone(), Phase::Posted, None, None, "Top-up".to_owned()),
-            WalletOperation::Withdrawal { .. } => (TransactionKind::Withdrawal, wallet.clone(), bank.clone(), Phase::Posted, None, None, "Withdrawal to bank".to_owned()),
-            WalletOperation::Payment { merchant, hold_minutes, description, .. } => {
+            WalletOperation::TopUp { .. } => (
+                TransactionKind::TopUp,
+                bank.clone(),
+                wallet.clone(),
+                Phase::Posted,
+                None,
+                None,
+                "Top-up".to_owned(),
+            ),
+            WalletOperation::Withdrawal { .. } => (
+                TransactionKind::Withdrawal,
+                wallet.clone(),
+                bank.clone(),
+                Phase::Posted,
+                None,
+                None,
+                "Withdrawal to bank".to_owned(),
+            ),
+            WalletOperation::Payment {
+                merchant,
+                hold_minutes,
+                description,
+                ..
+            } => {
                 let acc = merchant_account(merchant, currency);
-                Self::ensure_account(conn, &acc, AccountKind::MerchantSettlement, Some(merchant.as_str()), currency, now_us).await?;
+                Self::ensure_account(
+                    conn,
+                    &acc,
+                    AccountKind::MerchantSettlement,
+                    Some(merchant.as_str()),
+                    currency,
+                    now_us,
+                )
+                .await?;
                 let phase = match hold_minutes {
-                    Some(m) => Phase::Pending { expires_at_us: now_us + i64::from(*m) * 60_000_000 },
+                    Some(m) => Phase::Pending {
+                        expires_at_us: now_us + i64::from(*m) * 60_000_000,
+                    },
                     None => Phase::Posted,
                 };
-                (TransactionKind::Payment, wallet.clone(), acc, phase, Some(merchant), None, description.clone())
+                (
+                    TransactionKind::Payment,
+                    wallet.clone(),
+                    acc,
+                    phase,
+                    Some(merchant),
+                    None,
+                    description.clone(),
+                )
             }
-            WalletOperation::Transfer { to, description, .. } => {
+            WalletOperation::Transfer {
+                to, description, ..
+            } => {
                 let acc = wallet_account(to, currency);
-                Self::ensure_account(conn, &acc, AccountKind::CustomerWallet, Some(to.as_str()), currency, now_us).await?;
-                (TransactionKind::TransferOut, wallet.clone(), acc, Phase::Posted, None, Some(to), description.clone())
+                Self::ensure_account(
+                    conn,
+                    &acc,
+                    AccountKind::CustomerWallet,
+                    Some(to.as_str()),
+                    currency,
+                    now_us,
+                )
+                .await?;
+                (
+                    TransactionKind::TransferOut,
+                    wallet.clone(),
+                    acc,
+                    Phase::Posted,
+                    None,
+                    Some(to),
+                    description.clone(),
+                )
             }
         };
         let unusual = if kind.is_outgoing() {
             let history = Self::prior_outgoing(conn, customer).await?;
-            let counterparty_key = merchant.map(|m| m.to_string()).or(counterparty.map(|c| c.to_string())).unwrap_or_else(|| "bank".into());
-            unusual_activity(&history, &PriorOutgoing { amount_minor: amount.minor, counterparty: counterparty_key, is_payment: kind == TransactionKind::Payment, at_us: now_us })
+            let counterparty_key = merchant
+                .map(|m| m.to_string())
+                .or(counterparty.map(|c| c.to_string()))
+                .unwrap_or_else(|| "bank".into());
+            unusual_activity(
+                &history,
+                &PriorOutgoing {
+                    amount_minor: amount.minor,
+                    counterparty: counterparty_key,
+                    is_payment: kind == TransactionKind::Payment,
+                    at_us: now_us,
+                },
+            )
         } else {
             None
         };
         let held = matches!(phase, Phase::Pending { .. });
-        let request = TransferRequest { id: transfer_id.clone(), debit_account: debit, credit_account: credit, amount: amount.minor, currency, phase };
-        let verdict = self.post_batch(conn, std::slice::from_ref(&request), None, now_us).await?;
+        let request = TransferRequest {
+            id: transfer_id.clone(),
+            debit_account: debit,
+            credit_account: credit,
+            amount: amount.minor,
+            currency,
+            phase,
+        };
+        let verdict = self
+            .post_batch(conn, std::slice::from_ref(&request), None, now_us)
+            .await?;
         let (status, failure) = match &verdict {
             Ok(_) if held => (TransactionStatus::Pending, None),
             Ok(_) => (TransactionStatus::Succeeded, None),
-            Err(LedgerError::InsufficientFunds { .. }) => (TransactionStatus::Failed, Some(FailureReason::InsufficientBalance)),
-            Err(LedgerError::Overflow) => (TransactionStatus::Failed, Some(FailureReason::LimitExceeded)),
+            Err(LedgerError::InsufficientFunds { .. }) => (
+                TransactionStatus::Failed,
+                Some(FailureReason::InsufficientBalance),
+            ),
+            Err(LedgerError::Overflow) => (
+                TransactionStatus::Failed,
+                Some(FailureReason::LimitExceeded),
+            ),
             Err(e) => return Err(RepoError::InvalidState(e.to_string())),
         };
         let main = Self::insert_tx(
@@ -605,7 +835,9 @@ impl WalletRepo for Store {
                 .execute(&mut *conn)
                 .await
                 .map_err(db_err)?;
-            if let (WalletOperation::Transfer { to, .. }, TransactionStatus::Succeeded) = (op, status) {
+            if let (WalletOperation::Transfer { to, .. }, TransactionStatus::Succeeded) =
+                (op, status)
+            {
                 let incoming = Self::insert_tx(
                     conn,
                     NewTx {
@@ -637,13 +869,41 @@ impl WalletRepo for Store {
         Ok(main)
     }
 
-    async fn record_failure(&self, op: &WalletOperation, reason: FailureReason, now_us: i64) -> Result<WalletTransaction, RepoError> {
+    async fn record_failure(
+        &self,
+        op: &WalletOperation,
+        reason: FailureReason,
+        now_us: i64,
+    ) -> Result<WalletTransaction, RepoError> {
         let mut tx = self.begin_write().await?;
         let (kind, merchant, counterparty, description) = match op {
-            WalletOperation::TopUp { .. } => (TransactionKind::TopUp, None, None, "Top-up".to_owned()),
-            WalletOperation::Withdrawal { .. } => (TransactionKind::Withdrawal, None, None, "Withdrawal to bank".to_owned()),
-            WalletOperation::Payment { merchant, description, .. } => (TransactionKind::Payment, Some(merchant), None, description.clone()),
-            WalletOperation::Transfer { to, description, .. } => (TransactionKind::TransferOut, None, Some(to), description.clone()),
+            WalletOperation::TopUp { .. } => {
+                (TransactionKind::TopUp, None, None, "Top-up".to_owned())
+            }
+            WalletOperation::Withdrawal { .. } => (
+                TransactionKind::Withdrawal,
+                None,
+                None,
+                "Withdrawal to bank".to_owned(),
+            ),
+            WalletOperation::Payment {
+                merchant,
+                description,
+                ..
+            } => (
+                TransactionKind::Payment,
+                Some(merchant),
+                None,
+                description.clone(),
+            ),
+            WalletOperation::Transfer {
+                to, description, ..
+            } => (
+                TransactionKind::TransferOut,
+                None,
+                Some(to),
+                description.clone(),
+            ),
         };
         let t = Self::insert_tx(
             &mut tx,
@@ -668,16 +928,43 @@ impl WalletRepo for Store {
         Ok(t)
     }
 
-    async fn capture_payment(&self, transaction_id: &str, amount_minor: Option<i64>, now_us: i64) -> Result<WalletTransaction, RepoError> {
+    async fn capture_payment(
+        &self,
+        transaction_id: &str,
+        amount_minor: Option<i64>,
+        now_us: i64,
+    ) -> Result<WalletTransaction, RepoError> {
         let mut tx = self.begin_write().await?;
         let t = Self::tx_in(&mut tx, transaction_id).await?;
         if t.status != TransactionStatus::Pending {
-            return Err(RepoError::InvalidState(format!("the payment is {}", t.status.as_str())));
+            return Err(RepoError::InvalidState(format!(
+                "the payment is {}",
+                t.status.as_str()
+            )));
         }
         let amount = amount_minor.unwrap_or(t.amount.minor);
         let pending_id = t.hold_transfer_id.clone().unwrap_or_default();
-        match self.resolve_hold(&mut tx, &t, Phase::PostPending { pending_id }, amount, now_us).await? {
-            Ok(()) => Self::set_tx_status(&mut tx, &t.id, TransactionStatus::Succeeded, None, Some(amount), now_us).await?,
+        match self
+            .resolve_hold(
+                &mut tx,
+                &t,
+                Phase::PostPending { pending_id },
+                amount,
+                now_us,
+            )
+            .await?
+        {
+            Ok(()) => {
+                Self::set_tx_status(
+                    &mut tx,
+                    &t.id,
+                    TransactionStatus::Succeeded,
+                    None,
+                    Some(amount),
+                    now_us,
+                )
+                .await?
+            }
             Err(LedgerError::PendingExpired) => {
                 return Err(RepoError::InvalidState("the hold has expired".into()));
             }
@@ -688,17 +975,32 @@ impl WalletRepo for Store {
         Ok(t)
     }
 
-    async fn void_payment(&self, transaction_id: &str, now_us: i64) -> Result<WalletTransaction, RepoError> {
+    async fn void_payment(
+        &self,
+        transaction_id: &str,
+        now_us: i64,
+    ) -> Result<WalletTransaction, RepoError> {
         let mut tx = self.begin_write().await?;
         let t = Self::tx_in(&mut tx, transaction_id).await?;
         if t.status != TransactionStatus::Pending {
-            return Err(RepoError::InvalidState(format!("the payment is {}", t.status.as_str())));
+            return Err(RepoError::InvalidState(format!(
+                "the payment is {}",
+                t.status.as_str()
+            )));
         }
         let pending_id = t.hold_transfer_id.clone().unwrap_or_default();
         self.resolve_hold(&mut tx, &t, Phase::VoidPending { pending_id }, 0, now_us)
             .await?
             .map_err(|e| RepoError::InvalidState(e.to_string()))?;
-        Self::set_tx_status(&mut tx, &t.id, TransactionStatus::Failed, Some(FailureReason::MerchantUnavailable), None, now_us).await?;
+        Self::set_tx_status(
+            &mut tx,
+            &t.id,
+            TransactionStatus::Failed,
+            Some(FailureReason::MerchantUnavailable),
+            None,
+            now_us,
+        )
+        .await?;
         let t = Self::tx_in(&mut tx, transaction_id).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(t)
@@ -723,8 +1025,20 @@ impl WalletRepo for Store {
                 continue;
             }
             let pending_id = t.hold_transfer_id.clone().unwrap_or_default();
-            if self.resolve_hold(&mut tx, &t, Phase::ExpirePending { pending_id }, 0, now_us).await?.is_ok() {
-                Self::set_tx_status(&mut tx, &t.id, TransactionStatus::Failed, Some(FailureReason::Expired), None, now_us).await?;
+            if self
+                .resolve_hold(&mut tx, &t, Phase::ExpirePending { pending_id }, 0, now_us)
+                .await?
+                .is_ok()
+            {
+                Self::set_tx_status(
+                    &mut tx,
+                    &t.id,
+                    TransactionStatus::Failed,
+                    Some(FailureReason::Expired),
+                    None,
+                    now_us,
+                )
+                .await?;
                 tx.commit().await.map_err(db_err)?;
                 expired += 1;
             }
@@ -737,7 +1051,12 @@ impl WalletRepo for Store {
         Self::tx_in(&mut conn, id).await
     }
 
-    async fn transactions(&self, q: &TransactionQuery, after: Option<&Cursor>, limit: Limit) -> Result<Page<WalletTransaction>, RepoError> {
+    async fn transactions(
+        &self,
+        q: &TransactionQuery,
+        after: Option<&Cursor>,
+        limit: Limit,
+    ) -> Result<Page<WalletTransaction>, RepoError> {
         let mut f = Filters::default();
         if let Some(c) = &q.customer_id {
             let n = f.bind(c.as_str());
@@ -764,11 +1083,19 @@ impl WalletRepo for Store {
             f.clause(format!("amount <= ${n}"));
         }
         if !q.kinds.is_empty() {
-            let ns: Vec<String> = q.kinds.iter().map(|k| format!("${}", f.bind(k.as_str()))).collect();
+            let ns: Vec<String> = q
+                .kinds
+                .iter()
+                .map(|k| format!("${}", f.bind(k.as_str())))
+                .collect();
             f.clause(format!("kind IN ({})", ns.join(", ")));
         }
         if !q.statuses.is_empty() {
-            let ns: Vec<String> = q.statuses.iter().map(|s| format!("${}", f.bind(s.as_str()))).collect();
+            let ns: Vec<String> = q
+                .statuses
+                .iter()
+                .map(|s| format!("${}", f.bind(s.as_str())))
+                .collect();
             f.clause(format!("status IN ({})", ns.join(", ")));
         }
         if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
@@ -776,12 +1103,30 @@ impl WalletRepo for Store {
             f.clause(format!("search_text LIKE ${n} ESCAPE '\\'"));
         }
         f.after(after, "created_at_us", Order::Descending, true)?;
-        let rows = f.fetch_page(&self.pool, TX_COLUMNS, "wallet_transactions", "created_at_us", Order::Descending, limit).await?;
-        let items = rows.iter().map(tx_from_row).collect::<Result<Vec<_>, _>>()?;
-        Ok(crate::identity::page_of(items, limit, |t| (t.created_at_us.to_string(), t.id.clone())))
+        let rows = f
+            .fetch_page(
+                &self.pool,
+                TX_COLUMNS,
+                "wallet_transactions",
+                "created_at_us",
+                Order::Descending,
+                limit,
+            )
+            .await?;
+        let items = rows
+            .iter()
+            .map(tx_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(crate::identity::page_of(items, limit, |t| {
+            (t.created_at_us.to_string(), t.id.clone())
+        }))
     }
 
-    async fn notes(&self, transaction_id: &str, customer: &CustomerId) -> Result<Vec<TransactionNote>, RepoError> {
+    async fn notes(
+        &self,
+        transaction_id: &str,
+        customer: &CustomerId,
+    ) -> Result<Vec<TransactionNote>, RepoError> {
         let rows = sqlx::query(
             "SELECT id, transaction_id, customer_id, body, created_at_us, updated_at_us FROM transaction_notes \
              WHERE transaction_id = $1 AND customer_id = $2 ORDER BY created_at_us, id",
@@ -794,7 +1139,13 @@ impl WalletRepo for Store {
         rows.iter().map(note_from_row).collect()
     }
 
-    async fn add_note(&self, transaction_id: &str, customer: &CustomerId, body: &str, now_us: i64) -> Result<TransactionNote, RepoError> {
+    async fn add_note(
+        &self,
+        transaction_id: &str,
+        customer: &CustomerId,
+        body: &str,
+        now_us: i64,
+    ) -> Result<TransactionNote, RepoError> {
         let t = self.transaction(transaction_id).await?;
         if &t.customer_id != customer {
             return Err(RepoError::NotFound);
@@ -809,10 +1160,23 @@ impl WalletRepo for Store {
             .execute(&self.pool)
             .await
             .map_err(db_err)?;
-        Ok(TransactionNote { id, transaction_id: transaction_id.into(), customer_id: customer.clone(), body: body.into(), created_at_us: now_us, updated_at_us: now_us })
+        Ok(TransactionNote {
+            id,
+            transaction_id: transaction_id.into(),
+            customer_id: customer.clone(),
+            body: body.into(),
+            created_at_us: now_us,
+            updated_at_us: now_us,
+        })
     }
 
-    async fn update_note(&self, note_id: &str, customer: &CustomerId, body: &str, now_us: i64) -> Result<TransactionNote, RepoError> {
+    async fn update_note(
+        &self,
+        note_id: &str,
+        customer: &CustomerId,
+        body: &str,
+        now_us: i64,
+    ) -> Result<TransactionNote, RepoError> {
         let done = sqlx::query("UPDATE transaction_notes SET body = $1, updated_at_us = $2 WHERE id = $3 AND customer_id = $4")
             .bind(body.to_owned())
             .bind(now_us)
@@ -856,13 +1220,27 @@ impl WalletRepo for Store {
         rows.iter().map(flag_from_row).collect()
     }
 
-    async fn add_flag(&self, transaction_id: &str, customer: &CustomerId, reason: FlagReason, comment: &str, now_us: i64) -> Result<TransactionFlag, RepoError> {
+    async fn add_flag(
+        &self,
+        transaction_id: &str,
+        customer: &CustomerId,
+        reason: FlagReason,
+        comment: &str,
+        now_us: i64,
+    ) -> Result<TransactionFlag, RepoError> {
         let t = self.transaction(transaction_id).await?;
         if &t.customer_id != customer {
             return Err(RepoError::NotFound);
         }
-        if self.flags(transaction_id).await?.iter().any(|f| f.status != FlagStatus::Resolved) {
-            return Err(RepoError::InvalidState("this transaction is already flagged".into()));
+        if self
+            .flags(transaction_id)
+            .await?
+            .iter()
+            .any(|f| f.status != FlagStatus::Resolved)
+        {
+            return Err(RepoError::InvalidState(
+                "this transaction is already flagged".into(),
+            ));
         }
         let id = uuid::Uuid::now_v7().to_string();
         sqlx::query(
@@ -877,18 +1255,42 @@ impl WalletRepo for Store {
         .execute(&self.pool)
         .await
         .map_err(db_err)?;
-        Ok(TransactionFlag { id, transaction_id: transaction_id.into(), customer_id: customer.clone(), reason, comment: comment.into(), status: FlagStatus::Open, created_at_us: now_us })
+        Ok(TransactionFlag {
+            id,
+            transaction_id: transaction_id.into(),
+            customer_id: customer.clone(),
+            reason,
+            comment: comment.into(),
+            status: FlagStatus::Open,
+            created_at_us: now_us,
+        })
     }
 
-    async fn open_flags(&self, after: Option<&Cursor>, limit: Limit) -> Result<Page<TransactionFlag>, RepoError> {
+    async fn open_flags(
+        &self,
+        after: Option<&Cursor>,
+        limit: Limit,
+    ) -> Result<Page<TransactionFlag>, RepoError> {
         let mut f = Filters::default();
         f.clause("status <> 'resolved'".into());
         f.after(after, "created_at_us", Order::Ascending, true)?;
         let rows = f
-            .fetch_page(&self.pool, "id, transaction_id, customer_id, reason, comment, status, created_at_us", "transaction_flags", "created_at_us", Order::Ascending, limit)
+            .fetch_page(
+                &self.pool,
+                "id, transaction_id, customer_id, reason, comment, status, created_at_us",
+                "transaction_flags",
+                "created_at_us",
+                Order::Ascending,
+                limit,
+            )
             .await?;
-        let items = rows.iter().map(flag_from_row).collect::<Result<Vec<_>, _>>()?;
-        Ok(crate::identity::page_of(items, limit, |fl| (fl.created_at_us.to_string(), fl.id.clone())))
+        let items = rows
+            .iter()
+            .map(flag_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(crate::identity::page_of(items, limit, |fl| {
+            (fl.created_at_us.to_string(), fl.id.clone())
+        }))
     }
 
     async fn refund_policy(&self, merchant: &MerchantId) -> Result<RefundPolicy, RepoError> {
@@ -896,7 +1298,12 @@ impl WalletRepo for Store {
         Self::policy_in(&mut conn, merchant).await
     }
 
-    async fn set_refund_policy(&self, merchant: &MerchantId, p: &RefundPolicy, now_us: i64) -> Result<(), RepoError> {
+    async fn set_refund_policy(
+        &self,
+        merchant: &MerchantId,
+        p: &RefundPolicy,
+        now_us: i64,
+    ) -> Result<(), RepoError> {
         let reasons: Vec<&str> = p.accepted_reasons.iter().map(|r| r.as_str()).collect();
         sqlx::query(
             "INSERT INTO refund_policies (merchant_id, window_days, partial_allowed, max_refunds_per_payment, auto_approve_below_minor, accepted_reasons, updated_at_us) \
@@ -917,14 +1324,33 @@ impl WalletRepo for Store {
         Ok(())
     }
 
-    async fn request_refund(&self, payment_id: &str, amount_minor: i64, reason: RefundReason, now_us: i64) -> Result<Refund, RepoError> {
+    async fn request_refund(
+        &self,
+        payment_id: &str,
+        amount_minor: i64,
+        reason: RefundReason,
+        now_us: i64,
+    ) -> Result<Refund, RepoError> {
         let mut tx = self.begin_write().await?;
         // Lock the payment row on PostgreSQL so concurrent requests for it queue up.
-        let lock_sql = format!("SELECT id FROM wallet_transactions WHERE id = $1{}", self.for_update());
-        sqlx::query(AssertSqlSafe(lock_sql)).bind(payment_id.to_owned()).fetch_optional(&mut *tx).await.map_err(db_err)?;
+        let lock_sql = format!(
+            "SELECT id FROM wallet_transactions WHERE id = $1{}",
+            self.for_update()
+        );
+        sqlx::query(AssertSqlSafe(lock_sql))
+            .bind(payment_id.to_owned())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
         let payment = Self::tx_in(&mut tx, payment_id).await?;
-        let Some(merchant) = payment.merchant_id.clone().filter(|_| payment.kind == TransactionKind::Payment) else {
-            return Err(RepoError::InvalidState("only payments to merchants can be refunded".into()));
+        let Some(merchant) = payment
+            .merchant_id
+            .clone()
+            .filter(|_| payment.kind == TransactionKind::Payment)
+        else {
+            return Err(RepoError::InvalidState(
+                "only payments to merchants can be refunded".into(),
+            ));
         };
         let policy = Self::policy_in(&mut tx, &merchant).await?;
         let (committed, previous) = Self::committed_refunds(&mut tx, payment_id, None).await?;
@@ -961,7 +1387,9 @@ impl WalletRepo for Store {
             created_at_us: now_us,
             updated_at_us: now_us,
         };
-        let sql = format!("INSERT INTO refunds ({REFUND_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)");
+        let sql = format!(
+            "INSERT INTO refunds ({REFUND_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+        );
         sqlx::query(AssertSqlSafe(sql))
             .bind(refund.id.clone())
             .bind(refund.payment_id.clone())
@@ -990,36 +1418,57 @@ impl WalletRepo for Store {
         Ok(refund)
     }
 
-    async fn decide_refund(&self, refund_id: &str, decision: &RefundDecision, now_us: i64) -> Result<Refund, RepoError> {
+    async fn decide_refund(
+        &self,
+        refund_id: &str,
+        decision: &RefundDecision,
+        now_us: i64,
+    ) -> Result<Refund, RepoError> {
         let mut tx = self.begin_write().await?;
         let mut refund = Self::refund_in(&mut tx, refund_id, self.for_update()).await?;
         match decision {
             RefundDecision::Reject { by, note } => {
                 if refund.status != RefundStatus::Requested {
-                    return Err(RepoError::InvalidState(format!("the refund is {}", refund.status.as_str())));
+                    return Err(RepoError::InvalidState(format!(
+                        "the refund is {}",
+                        refund.status.as_str()
+                    )));
                 }
                 refund.status = RefundStatus::Rejected;
                 refund.rule = serde_json::json!({"rule": "rejected_by_merchant"});
                 refund.decided_by = Some(by.clone());
                 refund.decision_note = note.clone();
             }
-            RefundDecision::Approve { by, note, override_policy } => {
-                let allowed = refund.status == RefundStatus::Requested || (*override_policy && refund.status == RefundStatus::Rejected);
+            RefundDecision::Approve {
+                by,
+                note,
+                override_policy,
+            } => {
+                let allowed = refund.status == RefundStatus::Requested
+                    || (*override_policy && refund.status == RefundStatus::Rejected);
                 if !allowed {
-                    return Err(RepoError::InvalidState(format!("the refund is {}", refund.status.as_str())));
+                    return Err(RepoError::InvalidState(format!(
+                        "the refund is {}",
+                        refund.status.as_str()
+                    )));
                 }
                 // No one may refund more than was captured, override or not.
                 let payment = Self::tx_in(&mut tx, &refund.payment_id).await?;
-                let (committed, _) = Self::committed_refunds(&mut tx, &refund.payment_id, Some(&refund.id)).await?;
+                let (committed, _) =
+                    Self::committed_refunds(&mut tx, &refund.payment_id, Some(&refund.id)).await?;
                 if committed + refund.amount.minor > payment.amount.minor {
                     return Err(RepoError::InvalidState(
-                        serde_json::to_string(&PolicyRule::ExceedsRefundable { refundable_minor: payment.amount.minor - committed }).unwrap_or_default(),
+                        serde_json::to_string(&PolicyRule::ExceedsRefundable {
+                            refundable_minor: payment.amount.minor - committed,
+                        })
+                        .unwrap_or_default(),
                     ));
                 }
                 refund.decided_by = Some(by.clone());
                 refund.decision_note = note.clone();
                 if *override_policy {
-                    refund.rule = serde_json::json!({"rule": "policy_overridden", "previous": refund.rule});
+                    refund.rule =
+                        serde_json::json!({"rule": "policy_overridden", "previous": refund.rule});
                 }
                 let (paid, tx_id) = self.pay_refund(&mut tx, &refund, now_us).await?;
                 refund.status = paid;
@@ -1038,12 +1487,23 @@ impl WalletRepo for Store {
     }
 
     async fn refunds_of_payment(&self, payment_id: &str) -> Result<Vec<Refund>, RepoError> {
-        let sql = format!("SELECT {REFUND_COLUMNS} FROM refunds WHERE payment_id = $1 ORDER BY created_at_us, id");
-        let rows = sqlx::query(AssertSqlSafe(sql)).bind(payment_id.to_owned()).fetch_all(&self.pool).await.map_err(db_err)?;
+        let sql = format!(
+            "SELECT {REFUND_COLUMNS} FROM refunds WHERE payment_id = $1 ORDER BY created_at_us, id"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(payment_id.to_owned())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
         rows.iter().map(refund_from_row).collect()
     }
 
-    async fn merchant_refunds(&self, merchant: &MerchantId, status: Option<RefundStatus>, limit: Limit) -> Result<Vec<Refund>, RepoError> {
+    async fn merchant_refunds(
+        &self,
+        merchant: &MerchantId,
+        status: Option<RefundStatus>,
+        limit: Limit,
+    ) -> Result<Vec<Refund>, RepoError> {
         let mut f = Filters::default();
         let n = f.bind(merchant.as_str());
         f.clause(format!("merchant_id = ${n}"));
@@ -1051,8 +1511,20 @@ impl WalletRepo for Store {
             let n = f.bind(s.as_str());
             f.clause(format!("status = ${n}"));
         }
-        let rows = f.fetch_page(&self.pool, REFUND_COLUMNS, "refunds", "created_at_us", Order::Descending, limit).await?;
-        let mut items = rows.iter().map(refund_from_row).collect::<Result<Vec<_>, _>>()?;
+        let rows = f
+            .fetch_page(
+                &self.pool,
+                REFUND_COLUMNS,
+                "refunds",
+                "created_at_us",
+                Order::Descending,
+                limit,
+            )
+            .await?;
+        let mut items = rows
+            .iter()
+            .map(refund_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
         items.truncate(limit.get() as usize);
         Ok(items)
     }

@@ -5,10 +5,13 @@ pub mod directory;
 pub mod extract;
 pub mod idempotency;
 pub mod me;
+pub mod refunds;
 pub mod sessions;
 pub mod staff;
 pub mod system;
+pub mod transactions;
 pub mod views;
+pub mod wallet;
 
 use crate::state::AppState;
 use axum::Router;
@@ -32,6 +35,35 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/merchants/{id}", "staff"),
     ("GET", "/api/v1/regions", "public"),
     ("GET", "/api/v1/groups", "support_staff"),
+    ("POST", "/api/v1/wallet/operations", "admin"),
+    (
+        "POST",
+        "/api/v1/transactions/{id}/capture",
+        "merchant_or_admin",
+    ),
+    (
+        "POST",
+        "/api/v1/transactions/{id}/void",
+        "merchant_or_admin",
+    ),
+    ("GET", "/api/v1/me/wallet", "customer"),
+    ("GET", "/api/v1/transactions", "signed_in"),
+    ("GET", "/api/v1/transactions.csv", "signed_in"),
+    ("GET", "/api/v1/transactions/{id}", "signed_in"),
+    ("POST", "/api/v1/transactions/{id}/notes", "customer"),
+    ("PATCH", "/api/v1/notes/{id}", "customer"),
+    ("DELETE", "/api/v1/notes/{id}", "customer"),
+    ("POST", "/api/v1/transactions/{id}/flags", "customer"),
+    ("GET", "/api/v1/flags", "support_staff"),
+    ("POST", "/api/v1/transactions/{id}/refunds", "customer"),
+    ("POST", "/api/v1/refunds/{id}/decision", "staff"),
+    ("GET", "/api/v1/merchants/{id}/refund-policy", "signed_in"),
+    (
+        "PUT",
+        "/api/v1/merchants/{id}/refund-policy",
+        "merchant_or_admin",
+    ),
+    ("GET", "/api/v1/merchants/{id}/refunds", "staff"),
     ("GET", "/healthz", "public"),
     ("GET", "/readyz", "public"),
     ("GET", "/metrics", "public"),
@@ -47,6 +79,9 @@ pub fn router() -> Router<AppState> {
         .merge(staff::router())
         .merge(directory::router())
         .merge(system::router())
+        .merge(wallet::router())
+        .merge(transactions::router())
+        .merge(refunds::router())
 }
 
 #[derive(OpenApi)]
@@ -68,6 +103,23 @@ pub fn router() -> Router<AppState> {
         directory::get_merchant,
         directory::list_regions,
         directory::list_groups,
+        wallet::post_operation,
+        wallet::capture,
+        wallet::void,
+        wallet::my_wallet,
+        transactions::list_transactions,
+        transactions::export_csv,
+        transactions::get_transaction,
+        transactions::add_note,
+        transactions::update_note,
+        transactions::delete_note,
+        transactions::add_flag,
+        transactions::list_flags,
+        refunds::request_refund,
+        refunds::decide_refund,
+        refunds::get_policy,
+        refunds::put_policy,
+        refunds::merchant_refunds,
         system::healthz,
         system::readyz,
         system::metrics,

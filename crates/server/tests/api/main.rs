@@ -14,3 +14,4 @@ mod locale;
 mod pages;
 mod staff;
 mod system;
+mod wallet;
