@@ -2,10 +2,15 @@
 //! nothing the second time: every record has a fixed id and is inserted only if absent.
 
 use anyhow::Context;
+use domain::repo::{IdentityRepo, WalletRepo};
+use domain::wallet::{
+    FailureReason, RefundReason, TransactionQuery, TransactionStatus, WalletOperation,
+};
 use domain::{
     AccountStatus, Customer, CustomerId, DisplayName, Email, GroupId, Locale, Merchant, MerchantId,
     Phone, Region, RegionId, Role, Staff, StaffId, SupportGroup,
 };
+use domain::{Currency, Money};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -437,6 +442,291 @@ fn customer(n: u32, rng: &mut StdRng, now_us: i64) -> anyhow::Result<Customer> {
     })
 }
 
+/// Typical spend per merchant category, in whole rupiah (min, max).
+fn spend_range(category: &str) -> (i64, i64) {
+    match category {
+        "food" => (15_000, 150_000),
+        "transport" => (10_000, 90_000),
+        "telco" => (10_000, 200_000),
+        "health" => (20_000, 350_000),
+        "electronics" => (150_000, 4_000_000),
+        "travel" => (300_000, 3_000_000),
+        _ => (40_000, 1_200_000),
+    }
+}
+
+const DESCRIPTIONS: [(&str, &[&str]); 7] = [
+    (
+        "food",
+        &[
+            "Nasi goreng",
+            "Kopi susu",
+            "Sate ayam",
+            "Bakso",
+            "Es teh manis",
+            "Coto Makassar",
+            "小笼包",
+            "Martabak",
+        ],
+    ),
+    (
+        "transport",
+        &["Ojek ride", "Airport transfer", "打车", "Ride to office"],
+    ),
+    ("telco", &["Pulsa 50K", "Data package 10GB", "Pulsa 100K"]),
+    ("health", &["Vitamin C", "Obat flu", "Masker"]),
+    (
+        "electronics",
+        &[
+            "Phone charger",
+            "Wireless earbuds",
+            "Power bank",
+            "Smartwatch",
+        ],
+    ),
+    (
+        "travel",
+        &["Hotel booking", "Surfboard rental", "Tour package"],
+    ),
+    (
+        "retail",
+        &[
+            "Batik shirt",
+            "Groceries",
+            "Sembako",
+            "便利店购物",
+            "Household items",
+        ],
+    ),
+];
+
+fn description(category: &str, rng: &mut StdRng) -> String {
+    let list = DESCRIPTIONS
+        .iter()
+        .find(|(c, _)| *c == category)
+        .map_or(&["Purchase"][..], |(_, l)| *l);
+    list[rng.random_range(0..list.len())].to_owned()
+}
+
+const EXTERNAL_FAILURES: [FailureReason; 6] = [
+    FailureReason::PaymentMethodDeclined,
+    FailureReason::BankUnavailable,
+    FailureReason::NetworkTimeout,
+    FailureReason::BlockedByRisk,
+    FailureReason::LimitExceeded,
+    FailureReason::MerchantUnavailable,
+];
+
+fn idr(major: i64) -> Money {
+    Money::new(major * 100, Currency::IDR)
+}
+
+/// Simulates about four months of wallet use for one customer: top-ups, payments at
+/// merchants of their region, transfers, withdrawals, failures and refund requests, all
+/// through the same ledger operations the API uses. Skipped for customers who already
+/// have history, so reseeding adds nothing.
+async fn simulate_history(
+    store: &Store,
+    customer: &Customer,
+    friend: &CustomerId,
+    merchants: &[(MerchantId, &'static str, usize)],
+    events: u32,
+    rng: &mut StdRng,
+    now_us: i64,
+) -> anyhow::Result<bool> {
+    let existing = store
+        .transactions(
+            &TransactionQuery {
+                customer_id: Some(customer.id.clone()),
+                ..TransactionQuery::default()
+            },
+            None,
+            domain::Limit::parse(Some(1)).map_err(|e| anyhow::anyhow!("{e}"))?,
+        )
+        .await?;
+    if !existing.items.is_empty() {
+        return Ok(false);
+    }
+    let region = REGIONS
+        .iter()
+        .position(|r| r.0 == customer.region_id.as_str())
+        .unwrap_or(0);
+    let local: Vec<_> = merchants.iter().filter(|m| m.2 == region).collect();
+    let pool: Vec<_> = if local.is_empty() {
+        merchants.iter().collect()
+    } else {
+        local
+    };
+    let day = 86_400_000_000i64;
+    let mut t = now_us - 120 * day + rng.random_range(0..day);
+    let step = (118 * day) / i64::from(events.max(1));
+    let c = customer.id.clone();
+    store
+        .execute(
+            &WalletOperation::TopUp {
+                customer: c.clone(),
+                amount: idr(rng.random_range(5..40) * 50_000),
+            },
+            t,
+        )
+        .await?;
+    for _ in 0..events {
+        t += rng.random_range(step / 2..step * 3 / 2 + 1);
+        if t >= now_us - day / 2 {
+            break;
+        }
+        let roll = rng.random_range(0..100);
+        let balance = store.wallet_balance(&c, Currency::IDR).await?.available();
+        if balance < 100_000_00 && roll < 60 {
+            let op = WalletOperation::TopUp {
+                customer: c.clone(),
+                amount: idr(rng.random_range(2..20) * 100_000),
+            };
+            if rng.random_range(0..100) < 4 {
+                store
+                    .record_failure(&op, FailureReason::BankUnavailable, t)
+                    .await?;
+            } else {
+                store.execute(&op, t).await?;
+            }
+            continue;
+        }
+        match roll {
+            0..=4 => {
+                let op = WalletOperation::Transfer {
+                    from: c.clone(),
+                    to: friend.clone(),
+                    amount: idr(rng.random_range(1..20) * 25_000),
+                    description: "Patungan".into(),
+                };
+                store.execute(&op, t).await?;
+            }
+            5..=6 => {
+                store
+                    .execute(
+                        &WalletOperation::Withdrawal {
+                            customer: c.clone(),
+                            amount: idr(rng.random_range(1..10) * 100_000),
+                        },
+                        t,
+                    )
+                    .await?;
+            }
+            _ => {
+                let (merchant, category, _) = pool[rng.random_range(0..pool.len())];
+                let (lo, hi) = spend_range(category);
+                let amount = idr(rng.random_range(lo / 1000..hi / 1000 + 1) * 1000);
+                let op = WalletOperation::Payment {
+                    customer: c.clone(),
+                    merchant: merchant.clone(),
+                    amount,
+                    hold_minutes: None,
+                    description: description(category, rng),
+                };
+                // Most people top up before a purchase they cannot cover; some find out at the till.
+                if amount.minor > balance && rng.random_range(0..100) < 85 {
+                    let top = WalletOperation::TopUp {
+                        customer: c.clone(),
+                        amount: Money::new(
+                            amount.minor - amount.minor % 100_000_00 + 200_000_00,
+                            Currency::IDR,
+                        ),
+                    };
+                    store.execute(&top, t - 600_000_000).await?;
+                }
+                if rng.random_range(0..100) < 5 {
+                    let reason = EXTERNAL_FAILURES[rng.random_range(0..EXTERNAL_FAILURES.len())];
+                    store.record_failure(&op, reason, t).await?;
+                    continue;
+                }
+                let paid = store.execute(&op, t).await?;
+                if paid.status == TransactionStatus::Succeeded && rng.random_range(0..100) < 4 {
+                    let reasons = [
+                        RefundReason::NotReceived,
+                        RefundReason::NotAsDescribed,
+                        RefundReason::Damaged,
+                        RefundReason::ChangedMind,
+                    ];
+                    let share = if rng.random_range(0..2) == 0 {
+                        amount.minor
+                    } else {
+                        amount.minor / 2
+                    };
+                    store
+                        .request_refund(
+                            &paid.id,
+                            share,
+                            reasons[rng.random_range(0..reasons.len())],
+                            t + day / 4,
+                        )
+                        .await?;
+                }
+            }
+        }
+    }
+    Ok(true)
+}
+
+/// The demo customer's recent, known transactions, which the README and browser tests use.
+async fn siti_recent(
+    store: &Store,
+    siti: &CustomerId,
+    merchants: &[(MerchantId, &'static str, usize)],
+    now_us: i64,
+) -> anyhow::Result<()> {
+    let hour = 3_600_000_000i64;
+    let warung = merchants[0].0.clone();
+    let elektronik = merchants[2].0.clone();
+    store
+        .execute(
+            &WalletOperation::TopUp {
+                customer: siti.clone(),
+                amount: idr(2_000_000),
+            },
+            now_us - 80 * hour,
+        )
+        .await?;
+    store
+        .execute(
+            &WalletOperation::Payment {
+                customer: siti.clone(),
+                merchant: elektronik,
+                amount: idr(1_250_000),
+                hold_minutes: None,
+                description: "Wireless earbuds".into(),
+            },
+            now_us - 72 * hour,
+        )
+        .await?;
+    store
+        .execute(
+            &WalletOperation::Payment {
+                customer: siti.clone(),
+                merchant: warung.clone(),
+                amount: idr(35_000),
+                hold_minutes: None,
+                description: "Nasi goreng & es teh".into(),
+            },
+            now_us - 26 * hour,
+        )
+        .await?;
+    let balance = store.wallet_balance(siti, Currency::IDR).await?.available();
+    // One payment the balance cannot cover, so the history shows that failure too.
+    store
+        .execute(
+            &WalletOperation::Payment {
+                customer: siti.clone(),
+                merchant: warung,
+                amount: Money::new(balance + 500_000_00, Currency::IDR),
+                hold_minutes: None,
+                description: "Catering order".into(),
+            },
+            now_us - 3 * hour,
+        )
+        .await?;
+    Ok(())
+}
+
 /// Seeds regions, groups, merchants, staff and `customers` customers, and prints
 /// credentials to sign in with.
 pub async fn seed(store: &Store, config: &Config, customers: u32) -> anyhow::Result<()> {
@@ -541,6 +831,50 @@ pub async fn seed(store: &Store, config: &Config, customers: u32) -> anyhow::Res
     }
     bar.finish_and_clear();
 
+    // Wallet history: months for everyone, Siti's known recent payments on top.
+    let merchant_refs: Vec<(MerchantId, &'static str, usize)> = MERCHANTS
+        .iter()
+        .enumerate()
+        .map(|(i, (_, cat, region))| (merchant_ids[i].clone(), *cat, *region))
+        .collect();
+    let siti_id = CustomerId::from_string(demo_id(1, 0));
+    let bar = ProgressBar::new(u64::from(customers));
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} ({eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message("history");
+    let mut rng = StdRng::seed_from_u64(7);
+    let mut simulated = 0u32;
+    for n in 0..customers {
+        let id = CustomerId::from_string(demo_id(1, n));
+        let stored = store
+            .customer(&id)
+            .await
+            .context("reading a demo customer")?;
+        let friend = CustomerId::from_string(demo_id(1, (n + 1) % customers.max(1)));
+        let events = if n == 0 { 90 } else { rng.random_range(4..16) };
+        if simulate_history(
+            store,
+            &stored,
+            &friend,
+            &merchant_refs,
+            events,
+            &mut rng,
+            now,
+        )
+        .await?
+        {
+            simulated += 1;
+            if n == 0 {
+                siti_recent(store, &siti_id, &merchant_refs, now).await?;
+            }
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+
     println!(
         "Demo data ready: {} regions, {} support groups, {} merchants, staff {} new / {} existing, customers {} new / {} existing.",
         REGIONS.len(),
@@ -550,6 +884,9 @@ pub async fn seed(store: &Store, config: &Config, customers: u32) -> anyhow::Res
         staff_outcome.existing,
         customer_outcome.created,
         customer_outcome.existing
+    );
+    println!(
+        "Wallet history simulated for {simulated} customers (months of top-ups, payments, transfers, failures and refunds)."
     );
     println!();
     println!("Sign in with password \"{DEMO_PASSWORD}\":");
