@@ -65,12 +65,31 @@ async fn fallback() -> StatusCode {
     StatusCode::NOT_FOUND
 }
 
+/// Background work every node runs: releasing holds whose time ran out. Safe on many
+/// nodes at once: each hold is resolved under a row lock and re-checked, so it expires once.
+pub fn spawn_background_jobs(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(30));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match state.repo.expire_holds(now_us(), 500).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(expired = n, "released expired payment holds"),
+                Err(e) => tracing::warn!(error = %e, "expiring holds failed; will retry"),
+            }
+        }
+    })
+}
+
 /// Serves until SIGTERM or Ctrl-C, then finishes in-flight requests.
 pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
+    let jobs = spawn_background_jobs(state.clone());
     let app = app(state);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    jobs.abort();
     Ok(())
 }
 
