@@ -918,12 +918,9 @@ mod tests {
     #[tokio::test]
     async fn seeding_twice_creates_everything_once() {
         let url = store::testing::fresh_database_url().await.unwrap();
-        let store = Store::open(&store::StoreOptions {
-            url,
-            max_connections: 2,
-        })
-        .await
-        .unwrap();
+        let store = Store::open(&store::StoreOptions::new(url, 2))
+            .await
+            .unwrap();
         let mut config = Config::default();
         config.auth.argon2_memory_kib = 64;
         config.auth.argon2_iterations = 1;

@@ -1,5 +1,6 @@
 //! Commands of the `paydesk` binary: `serve`, `migrate`, `demo`, `config show`.
 
+pub mod bench;
 pub mod demo;
 pub mod settings;
 
@@ -51,11 +52,58 @@ pub enum Command {
         #[arg(long)]
         bind: Option<String>,
     },
+    /// Measure performance on a scratch database (creates its own data).
+    Bench {
+        /// What to measure.
+        #[command(subcommand)]
+        what: BenchCommand,
+    },
     /// Inspect configuration.
     Config {
         /// What to show.
         #[command(subcommand)]
         action: ConfigAction,
+    },
+}
+
+/// `paydesk bench …`.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Ledger transfers between random accounts from concurrent submitters (vs pgbench on PostgreSQL).
+    Ledger {
+        /// Accounts.
+        #[arg(long, default_value_t = 10_000)]
+        accounts: u32,
+        /// Transfers to post.
+        #[arg(long, default_value_t = 1_000_000)]
+        transfers: u64,
+        /// Concurrent submitters.
+        #[arg(long, default_value_t = 64)]
+        concurrency: u32,
+        /// Largest group commit (transfers per database transaction).
+        #[arg(long, default_value_t = 4_000)]
+        batch: usize,
+        /// pgbench executable (default: the newest under /usr/lib/postgresql).
+        #[arg(long)]
+        pgbench: Option<String>,
+        /// Seconds pgbench runs.
+        #[arg(long, default_value_t = 20)]
+        pgbench_seconds: u32,
+        /// pgbench scale factor (one branch per client avoids measuring lock contention).
+        #[arg(long, default_value_t = 64)]
+        pgbench_scale: u32,
+    },
+    /// Filtered history pages over a large transaction table (vs OFFSET paging).
+    History {
+        /// Transactions to generate.
+        #[arg(long, default_value_t = 10_000_000)]
+        transactions: u64,
+        /// Of which the measured customer has this many.
+        #[arg(long, default_value_t = 100_000)]
+        heavy: u64,
+        /// Queries to time.
+        #[arg(long, default_value_t = 500)]
+        queries: u32,
     },
 }
 
@@ -96,6 +144,54 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open_store(&config).await?;
             serve(store, config).await
         }
+        Command::Bench { what } => {
+            let store = open_store(&config).await?;
+            match what {
+                BenchCommand::Ledger {
+                    accounts,
+                    transfers,
+                    concurrency,
+                    batch,
+                    pgbench,
+                    pgbench_seconds,
+                    pgbench_scale,
+                } => {
+                    anyhow::ensure!(
+                        accounts >= 2 && concurrency >= 1 && batch >= 1,
+                        "need at least 2 accounts, 1 submitter and a batch of 1"
+                    );
+                    let o = bench::LedgerBench {
+                        accounts,
+                        transfers,
+                        concurrency,
+                        batch,
+                        pgbench,
+                        pgbench_seconds,
+                        pgbench_scale,
+                    };
+                    bench::ledger(&store, &config.database.url, &o).await
+                }
+                BenchCommand::History {
+                    transactions,
+                    heavy,
+                    queries,
+                } => {
+                    anyhow::ensure!(
+                        heavy <= transactions,
+                        "--heavy cannot exceed --transactions"
+                    );
+                    bench::history(
+                        &store,
+                        &bench::HistoryBench {
+                            transactions,
+                            heavy,
+                            queries,
+                        },
+                    )
+                    .await
+                }
+            }
+        }
         Command::Demo {
             customers,
             serve: then_serve,
@@ -123,6 +219,7 @@ async fn open_store(config: &Config) -> anyhow::Result<Store> {
     Store::open(&StoreOptions {
         url: config.database.url.clone(),
         max_connections: config.database.max_connections,
+        sqlite_full_sync: config.database.sqlite_full_sync,
     })
     .await
     .with_context(|| {

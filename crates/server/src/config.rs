@@ -51,6 +51,8 @@ pub struct DatabaseConfig {
     pub url: String,
     /// Pool size.
     pub max_connections: u32,
+    /// SQLite: fsync every commit so a committed payment survives power loss.
+    pub sqlite_full_sync: bool,
 }
 
 impl Default for DatabaseConfig {
@@ -58,6 +60,7 @@ impl Default for DatabaseConfig {
         Self {
             url: "sqlite://paydesk.db".into(),
             max_connections: 10,
+            sqlite_full_sync: true,
         }
     }
 }

@@ -1,9 +1,11 @@
 //! Persistence for paydesk on SQLite (embedded default) or PostgreSQL, through sqlx's
 //! `Any` driver and one body of portable SQL. Implements the domain's repository traits.
 
+pub mod bench;
 mod directory;
 mod idempotency;
 mod identity;
+pub mod ledger_batch;
 mod seed;
 mod sessions;
 pub mod testing;
@@ -51,6 +53,21 @@ pub struct StoreOptions {
     pub url: String,
     /// Largest number of pooled connections.
     pub max_connections: u32,
+    /// SQLite only: fsync every commit (`true`, `synchronous = FULL`: a committed payment
+    /// survives power loss) or only at checkpoints (`false`, `NORMAL`: survives a crash of
+    /// the process but not of the machine). Money wants `true`.
+    pub sqlite_full_sync: bool,
+}
+
+impl StoreOptions {
+    /// Options for a URL with the safe defaults.
+    pub fn new(url: impl Into<String>, max_connections: u32) -> Self {
+        Self {
+            url: url.into(),
+            max_connections,
+            sqlite_full_sync: true,
+        }
+    }
 }
 
 /// The database behind paydesk. Cheap to clone (the pool is shared).
@@ -75,6 +92,11 @@ impl Store {
             }
             _ => options.url.clone(),
         };
+        let sync = if options.sqlite_full_sync {
+            "PRAGMA synchronous = FULL"
+        } else {
+            "PRAGMA synchronous = NORMAL"
+        };
         let pool = AnyPoolOptions::new()
             .max_connections(options.max_connections.max(1))
             .acquire_timeout(Duration::from_secs(10))
@@ -84,7 +106,7 @@ impl Store {
                         // WAL lets readers run beside the writer; busy_timeout makes concurrent
                         // writers wait instead of failing with SQLITE_BUSY.
                         conn.execute("PRAGMA journal_mode = WAL").await?;
-                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                        conn.execute(sync).await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
                         conn.execute("PRAGMA busy_timeout = 10000").await?;
                     }

@@ -103,7 +103,7 @@ fn refund_from_row(row: &AnyRow) -> Result<Refund, RepoError> {
     })
 }
 
-fn account_from_row(row: &AnyRow) -> Result<LedgerAccount, RepoError> {
+pub(crate) fn account_from_row(row: &AnyRow) -> Result<LedgerAccount, RepoError> {
     let kind: String = col(row, "kind")?;
     let currency: String = col(row, "currency")?;
     Ok(LedgerAccount {
@@ -146,7 +146,7 @@ struct NewTx<'a> {
 impl Store {
     /// Opens a write transaction that holds the database's write lock from the start on
     /// SQLite, so two writers never deadlock upgrading a read lock.
-    async fn begin_write(&self) -> Result<Transaction<'static, Any>, RepoError> {
+    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Any>, RepoError> {
         match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
             Backend::Postgres => self.pool.begin().await,
@@ -1057,51 +1057,7 @@ impl WalletRepo for Store {
         after: Option<&Cursor>,
         limit: Limit,
     ) -> Result<Page<WalletTransaction>, RepoError> {
-        let mut f = Filters::default();
-        if let Some(c) = &q.customer_id {
-            let n = f.bind(c.as_str());
-            f.clause(format!("customer_id = ${n}"));
-        }
-        if let Some(m) = &q.merchant_id {
-            let n = f.bind(m.as_str());
-            f.clause(format!("merchant_id = ${n}"));
-        }
-        if let Some(v) = q.from_us {
-            let n = f.bind(v);
-            f.clause(format!("created_at_us >= ${n}"));
-        }
-        if let Some(v) = q.to_us {
-            let n = f.bind(v);
-            f.clause(format!("created_at_us < ${n}"));
-        }
-        if let Some(v) = q.min_minor {
-            let n = f.bind(v);
-            f.clause(format!("amount >= ${n}"));
-        }
-        if let Some(v) = q.max_minor {
-            let n = f.bind(v);
-            f.clause(format!("amount <= ${n}"));
-        }
-        if !q.kinds.is_empty() {
-            let ns: Vec<String> = q
-                .kinds
-                .iter()
-                .map(|k| format!("${}", f.bind(k.as_str())))
-                .collect();
-            f.clause(format!("kind IN ({})", ns.join(", ")));
-        }
-        if !q.statuses.is_empty() {
-            let ns: Vec<String> = q
-                .statuses
-                .iter()
-                .map(|s| format!("${}", f.bind(s.as_str())))
-                .collect();
-            f.clause(format!("status IN ({})", ns.join(", ")));
-        }
-        if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            let n = f.bind(like_pattern(text));
-            f.clause(format!("search_text LIKE ${n} ESCAPE '\\'"));
-        }
+        let mut f = transaction_filters(q);
         f.after(after, "created_at_us", Order::Descending, true)?;
         let rows = f
             .fetch_page(
@@ -1536,6 +1492,56 @@ impl WalletRepo for Store {
             .map_err(db_err)?;
         rows.iter().map(account_from_row).collect()
     }
+}
+
+/// The `WHERE` conditions of a history query.
+pub(crate) fn transaction_filters(q: &TransactionQuery) -> Filters {
+    let mut f = Filters::default();
+    if let Some(c) = &q.customer_id {
+        let n = f.bind(c.as_str());
+        f.clause(format!("customer_id = ${n}"));
+    }
+    if let Some(m) = &q.merchant_id {
+        let n = f.bind(m.as_str());
+        f.clause(format!("merchant_id = ${n}"));
+    }
+    if let Some(v) = q.from_us {
+        let n = f.bind(v);
+        f.clause(format!("created_at_us >= ${n}"));
+    }
+    if let Some(v) = q.to_us {
+        let n = f.bind(v);
+        f.clause(format!("created_at_us < ${n}"));
+    }
+    if let Some(v) = q.min_minor {
+        let n = f.bind(v);
+        f.clause(format!("amount >= ${n}"));
+    }
+    if let Some(v) = q.max_minor {
+        let n = f.bind(v);
+        f.clause(format!("amount <= ${n}"));
+    }
+    if !q.kinds.is_empty() {
+        let ns: Vec<String> = q
+            .kinds
+            .iter()
+            .map(|k| format!("${}", f.bind(k.as_str())))
+            .collect();
+        f.clause(format!("kind IN ({})", ns.join(", ")));
+    }
+    if !q.statuses.is_empty() {
+        let ns: Vec<String> = q
+            .statuses
+            .iter()
+            .map(|s| format!("${}", f.bind(s.as_str())))
+            .collect();
+        f.clause(format!("status IN ({})", ns.join(", ")));
+    }
+    if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let n = f.bind(like_pattern(text));
+        f.clause(format!("search_text LIKE ${n} ESCAPE '\\'"));
+    }
+    f
 }
 
 fn note_from_row(row: &AnyRow) -> Result<TransactionNote, RepoError> {

@@ -209,12 +209,9 @@ fn kill_9_under_a_load_of_payments_loses_no_acknowledged_payment() {
     server.wait().unwrap();
     rt.block_on(async {
         use domain::repo::WalletRepo;
-        let store = store::Store::open(&store::StoreOptions {
-            url: db.clone(),
-            max_connections: 2,
-        })
-        .await
-        .unwrap();
+        let store = store::Store::open(&store::StoreOptions::new(db.clone(), 2))
+            .await
+            .unwrap();
         let accounts = store.ledger_accounts().await.unwrap();
         domain::ledger::check_invariants(accounts.iter()).unwrap();
     });

@@ -133,9 +133,10 @@ pub fn customer(email: &str, phone: &str, name: &str) -> Customer {
 pub async fn spawn_app_with(mut config: Config) -> TestApp {
     let url = store::testing::fresh_database_url().await.unwrap();
     config.database.url = url.clone();
+    // Tests need no protection from power loss: skip the per-commit fsync.
     let store = Store::open(&StoreOptions {
-        url,
-        max_connections: 5,
+        sqlite_full_sync: false,
+        ..StoreOptions::new(url, 5)
     })
     .await
     .unwrap();
