@@ -107,6 +107,14 @@ if ! as_owner "$BINDIR/initdb" -D "$PGDATA_DIR" --locale=C -E UTF8 -U postgres \
     exit 1
 fi
 
+# Tests need no durability; benchmarks do (PAYDESK_PG_DURABLE=1 keeps fsync and
+# synchronous_commit on, as a production server has them).
+if [[ "${PAYDESK_PG_DURABLE:-0}" == 1 ]]; then
+    DURABILITY="-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
+else
+    DURABILITY="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+fi
+
 # Try a few ports in case another process grabs the one we picked.
 start_port=${PAYDESK_PG_PORT:-55432}
 for _attempt in 1 2 3 4 5; do
@@ -116,7 +124,7 @@ for _attempt in 1 2 3 4 5; do
     }
     if as_owner "$BINDIR/pg_ctl" start -D "$PGDATA_DIR" -l "$PGLOG" -w -t 60 -o \
         "-c listen_addresses=127.0.0.1 -p $PORT -c unix_socket_directories=$PGTMP \
-         -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+         $DURABILITY \
          -c max_connections=200" >/dev/null 2>&1; then
         STARTED=1
         break

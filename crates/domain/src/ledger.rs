@@ -259,6 +259,24 @@ pub enum LedgerError {
     },
 }
 
+/// What happened to one submitted group of linked transfers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum GroupOutcome {
+    /// Applied and stored.
+    Posted,
+    /// A transfer with one of these ids was stored before: nothing applied again, so a
+    /// retried submission is safe.
+    Exists,
+    /// Refused by the ledger's rules; nothing applied.
+    Refused {
+        /// Which transfer of the group failed.
+        index: usize,
+        /// Why.
+        error: LedgerError,
+    },
+}
+
 /// The effect of one applied transfer, to be stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppliedTransfer {

@@ -6,7 +6,7 @@ use crate::identity::{
     SupportGroup,
 };
 use crate::ids::{CustomerId, MerchantId, RegionId, StaffId, UserId};
-use crate::ledger::{Balance, LedgerAccount};
+use crate::ledger::{Balance, GroupOutcome, LedgerAccount, TransferRequest};
 use crate::locale::Locale;
 use crate::money::Currency;
 use crate::page::{Cursor, Limit, Page};
@@ -351,6 +351,12 @@ pub trait WalletRepo: Send + Sync {
         status: Option<RefundStatus>,
         limit: Limit,
     ) -> Result<Vec<Refund>, RepoError>;
+    /// Posts one group of linked posted transfers between existing accounts: all or none.
+    async fn post_linked_transfers(
+        &self,
+        group: &[TransferRequest],
+        now_us: i64,
+    ) -> Result<GroupOutcome, RepoError>;
     /// Every ledger account, for audits and invariant checks.
     async fn ledger_accounts(&self) -> Result<Vec<LedgerAccount>, RepoError>;
 }

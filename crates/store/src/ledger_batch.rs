@@ -12,16 +12,7 @@ use sqlx::{AnyConnection, AssertSqlSafe};
 use std::collections::{HashMap, HashSet};
 use tokio::sync::{mpsc, oneshot};
 
-/// What happened to one submitted group.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GroupOutcome {
-    /// Applied and stored.
-    Posted,
-    /// A transfer with this id was stored before: nothing applied again (safe retry).
-    Exists,
-    /// Refused by the ledger's rules; nothing applied.
-    Refused(LedgerError),
-}
+pub use domain::ledger::GroupOutcome;
 
 /// Rows per multi-row statement: well under SQLite's bind limit and PostgreSQL's.
 const CHUNK: usize = 400;
@@ -144,7 +135,10 @@ impl Store {
                 continue;
             }
             if group.iter().any(|t| t.phase != Phase::Posted) {
-                outcomes.push(GroupOutcome::Refused(LedgerError::PendingNotFound));
+                outcomes.push(GroupOutcome::Refused {
+                    index: 0,
+                    error: LedgerError::PendingNotFound,
+                });
                 continue;
             }
             // Apply on just this group's accounts: cloning the whole batch's map per group
@@ -169,7 +163,7 @@ impl Store {
                     }
                     outcomes.push(GroupOutcome::Posted);
                 }
-                Err((_, e)) => outcomes.push(GroupOutcome::Refused(e)),
+                Err((index, error)) => outcomes.push(GroupOutcome::Refused { index, error }),
             }
         }
         let changed: Vec<&LedgerAccount> =

@@ -1485,6 +1485,17 @@ impl WalletRepo for Store {
         Ok(items)
     }
 
+    async fn post_linked_transfers(
+        &self,
+        group: &[TransferRequest],
+        now_us: i64,
+    ) -> Result<domain::ledger::GroupOutcome, RepoError> {
+        let mut outcomes = self.post_transfer_groups(&[group.to_vec()], now_us).await?;
+        outcomes
+            .pop()
+            .ok_or_else(|| RepoError::Unexpected(anyhow::anyhow!("no outcome for the group")))
+    }
+
     async fn ledger_accounts(&self) -> Result<Vec<LedgerAccount>, RepoError> {
         let rows = sqlx::query("SELECT id, kind, currency, debits_posted, credits_posted, debits_pending, credits_pending FROM ledger_accounts ORDER BY id")
             .fetch_all(&self.pool)

@@ -4,6 +4,7 @@ pub mod customers;
 pub mod directory;
 pub mod extract;
 pub mod idempotency;
+pub mod ledger;
 pub mod me;
 pub mod refunds;
 pub mod sessions;
@@ -47,6 +48,7 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
         "merchant_or_admin",
     ),
     ("GET", "/api/v1/me/wallet", "customer"),
+    ("POST", "/api/v1/ledger/transfers", "admin"),
     ("GET", "/api/v1/transactions", "signed_in"),
     ("GET", "/api/v1/transactions.csv", "signed_in"),
     ("GET", "/api/v1/transactions/{id}", "signed_in"),
@@ -80,6 +82,7 @@ pub fn router() -> Router<AppState> {
         .merge(directory::router())
         .merge(system::router())
         .merge(wallet::router())
+        .merge(ledger::router())
         .merge(transactions::router())
         .merge(refunds::router())
 }
@@ -107,6 +110,7 @@ pub fn router() -> Router<AppState> {
         wallet::capture,
         wallet::void,
         wallet::my_wallet,
+        ledger::post_group,
         transactions::list_transactions,
         transactions::export_csv,
         transactions::get_transaction,

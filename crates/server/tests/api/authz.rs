@@ -140,6 +140,9 @@ async fn every_route_answers_each_role_as_declared() {
                     "email": format!("new{n}@example.id"), "display_name": "New Agent", "role": "agent", "password": "long enough password"
                 })),
                 ("PATCH", "/api/v1/me") => Some(json!({"locale": "en"})),
+                ("POST", "/api/v1/ledger/transfers") => Some(
+                    json!({"transfers": [{"id": uuid::Uuid::now_v7().to_string(), "debit_account": "a", "credit_account": "b", "amount_minor": 1}]}),
+                ),
                 ("POST", "/api/v1/wallet/operations") => Some(
                     json!({"type": "top_up", "customer_id": app.accounts.customer.id.to_string(), "amount_minor": 1000}),
                 ),

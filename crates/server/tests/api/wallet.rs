@@ -1040,3 +1040,69 @@ async fn thirty_two_concurrent_submitters_keep_the_ledger_balanced_without_dupli
         .sum();
     assert!(total >= 0);
 }
+
+#[tokio::test]
+async fn linked_transfers_post_together_or_not_at_all() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let siti = app.accounts.customer.id.clone();
+    let budi = app.accounts.other_customer.id.clone();
+    app.op(&admin, "s", top_up(&siti, 100_000_00)).await;
+    app.op(&admin, "b", top_up(&budi, 1_00)).await;
+    let wallet = |c: &domain::CustomerId| format!("wallet:{c}:IDR");
+    let transfer = |from: &domain::CustomerId, to: &domain::CustomerId, amount: i64| json!({"id": uuid::Uuid::now_v7().to_string(), "debit_account": wallet(from), "credit_account": wallet(to), "amount_minor": amount});
+    let before = app.store.ledger_accounts().await.unwrap();
+    let too_much = json!({"transfers": [transfer(&siti, &budi, 60_000_00), transfer(&siti, &budi, 60_000_00)]});
+    let v = app
+        .call(
+            Method::POST,
+            "/api/v1/ledger/transfers",
+            Some(&admin),
+            Some(too_much),
+        )
+        .await
+        .assert_problem(422, "validation_failed");
+    assert_eq!(v["errors"][0]["field"], "transfers[1]");
+    assert_eq!(v["errors"][0]["code"], "insufficient_funds");
+    assert_eq!(
+        app.store.ledger_accounts().await.unwrap(),
+        before,
+        "the first transfer of a refused group is not applied"
+    );
+    let group = json!({"transfers": [transfer(&siti, &budi, 60_000_00), transfer(&budi, &siti, 10_000_00)]});
+    let ok = app
+        .call(
+            Method::POST,
+            "/api/v1/ledger/transfers",
+            Some(&admin),
+            Some(group.clone()),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.body);
+    let retry = app
+        .call(
+            Method::POST,
+            "/api/v1/ledger/transfers",
+            Some(&admin),
+            Some(group),
+        )
+        .await;
+    assert_eq!(
+        (retry.status, retry.json()["outcome"].as_str()),
+        (StatusCode::OK, Some("exists"))
+    );
+    assert_eq!(app.available(&siti).await, 50_000_00);
+    assert_eq!(app.available(&budi).await, 50_001_00);
+    let unknown = json!({"transfers": [{"id": uuid::Uuid::now_v7().to_string(), "debit_account": wallet(&siti), "credit_account": "nowhere", "amount_minor": 1}]});
+    let v = app
+        .call(
+            Method::POST,
+            "/api/v1/ledger/transfers",
+            Some(&admin),
+            Some(unknown),
+        )
+        .await
+        .assert_problem(422, "validation_failed");
+    assert_eq!(v["errors"][0]["code"], "account_not_found");
+    app.assert_ledger_balanced().await;
+}
