@@ -45,6 +45,8 @@ pub struct LedgerBench {
     pub transfers: u64,
     /// Concurrent submitters.
     pub concurrency: u32,
+    /// Requests each submitter keeps in flight (clients pipeline, as TigerBeetle's do).
+    pub in_flight: u32,
     /// Largest group commit.
     pub batch: usize,
     /// pgbench to compare with on PostgreSQL (`None`: look under /usr/lib/postgresql).
@@ -105,7 +107,7 @@ pub async fn ledger(store: &Store, database_url: &str, o: &LedgerBench) -> anyho
     let ids = Arc::new(ids);
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for w in 0..o.concurrency {
+    for w in 0..o.concurrency * o.in_flight.max(1) {
         let (batcher, next, refused, progress, ids) = (
             batcher.clone(),
             next.clone(),

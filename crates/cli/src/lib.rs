@@ -80,6 +80,9 @@ pub enum BenchCommand {
         /// Concurrent submitters.
         #[arg(long, default_value_t = 64)]
         concurrency: u32,
+        /// Requests each submitter keeps in flight.
+        #[arg(long, default_value_t = 32)]
+        in_flight: u32,
         /// Largest group commit (transfers per database transaction).
         #[arg(long, default_value_t = 4_000)]
         batch: usize,
@@ -151,6 +154,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     accounts,
                     transfers,
                     concurrency,
+                    in_flight,
                     batch,
                     pgbench,
                     pgbench_seconds,
@@ -164,6 +168,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                         accounts,
                         transfers,
                         concurrency,
+                        in_flight,
                         batch,
                         pgbench,
                         pgbench_seconds,

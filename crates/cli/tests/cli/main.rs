@@ -74,7 +74,7 @@ fn paydesk(args: &[&str], db: &str) -> Command {
 }
 
 fn start(db: &str, port: u16) -> Child {
-    let child = paydesk(&["serve", "--bind", &format!("127.0.0.1:{port}")], db)
+    let mut child = paydesk(&["serve", "--bind", &format!("127.0.0.1:{port}")], db)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -86,6 +86,8 @@ fn start(db: &str, port: u16) -> Child {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("paydesk did not become ready on port {port}");
 }
 

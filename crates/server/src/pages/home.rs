@@ -24,6 +24,7 @@ struct HomePage {
     status_key: &'static str,
     member_since: String,
     locale_name: &'static str,
+    balance: String,
 }
 
 async fn home(State(state): State<AppState>, user: PageUser<CustomerOnly>) -> Response {
@@ -34,15 +35,17 @@ async fn home(State(state): State<AppState>, user: PageUser<CustomerOnly>) -> Re
     let loaded = async {
         let customer = state.repo.customer(id).await?;
         let region = state.repo.region(&customer.region_id).await?;
-        Ok::<_, ApiError>((customer, region))
+        let balance = crate::api::wallet::balance_view(&state, id).await?;
+        Ok::<_, ApiError>((customer, region, balance))
     };
     match loaded.await {
-        Ok((customer, region)) => {
+        Ok((customer, region, balance)) => {
             let page = HomePage {
                 chrome: user.ctx.chrome(),
                 status_key: status_key(customer.status),
                 member_since: local_date(customer.created_at_us, &region.time_zone),
                 locale_name: locale.native_name(),
+                balance: balance.available_display,
                 customer,
                 region,
             };

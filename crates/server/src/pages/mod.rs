@@ -6,6 +6,7 @@ mod assets;
 mod home;
 mod signin;
 mod staff;
+mod wallet;
 
 use crate::auth::{self, Access, Authenticated};
 use crate::error::ApiError;
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .merge(signin::router())
         .merge(home::router())
         .merge(staff::router())
+        .merge(wallet::router())
         .merge(apidocs::router())
         .merge(assets::router())
 }
@@ -209,7 +211,7 @@ impl Chrome {
                 ("/staff/signin", "nav-staff-signin"),
                 ("/api", "nav-api"),
             ],
-            Some(Role::Customer) => vec![("/home", "nav-home")],
+            Some(Role::Customer) => vec![("/home", "nav-home"), ("/wallet", "nav-wallet")],
             Some(Role::Merchant) => vec![
                 ("/staff", "nav-home"),
                 ("/staff/merchant", "nav-merchant"),

@@ -66,11 +66,18 @@ async fn console(State(state): State<AppState>, user: PageUser<AnyStaff>) -> Res
         Err(e) => return error_page(&state, locale, &e),
     };
     let sections = if staff.role == Role::Merchant {
-        vec![Section {
-            href: "/staff/merchant",
-            title_key: "staff-section-merchant",
-            body_key: "staff-section-merchant-body",
-        }]
+        vec![
+            Section {
+                href: "/staff/merchant",
+                title_key: "staff-section-merchant",
+                body_key: "staff-section-merchant-body",
+            },
+            Section {
+                href: "/staff/merchant/refunds",
+                title_key: "staff-section-refunds",
+                body_key: "staff-section-refunds-body",
+            },
+        ]
     } else {
         vec![
             Section {
@@ -249,6 +256,7 @@ struct CustomerPage {
     region: Region,
     status_key: &'static str,
     member_since: String,
+    transactions: Vec<super::wallet::TxRow>,
 }
 
 async fn customer(
@@ -261,14 +269,18 @@ async fn customer(
         let id = CustomerId::parse(&id).ok_or(ApiError::NotFound)?;
         let customer = state.repo.customer(&id).await?;
         let region = state.repo.region(&customer.region_id).await?;
-        Ok::<_, ApiError>((customer, region))
+        // Agents see any customer's history; the newest few are what calls are about.
+        let transactions =
+            super::wallet::recent_rows(&state, &id, &region.time_zone, &user.ctx.tr).await?;
+        Ok::<_, ApiError>((customer, region, transactions))
     };
     match loaded.await {
-        Ok((customer, region)) => {
+        Ok((customer, region, transactions)) => {
             let page = CustomerPage {
                 chrome: user.ctx.chrome(),
                 status_key: status_key(customer.status),
                 member_since: local_date(customer.created_at_us, &region.time_zone),
+                transactions,
                 customer,
                 region,
             };

@@ -103,7 +103,7 @@ async fn run_model(seed: u64, steps: usize) {
                     .status
                     == TransactionStatus::Failed
             }
-            2 | 3 | 4 => {
+            2..=4 => {
                 let hold = rng.random_range(0..4) == 0;
                 let op = WalletOperation::Payment {
                     customer: who,

@@ -16,3 +16,4 @@ mod pages;
 mod staff;
 mod system;
 mod wallet;
+mod wallet_pages;
