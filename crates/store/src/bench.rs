@@ -83,10 +83,10 @@ impl Store {
                 let rows = 20.min(n - part * 20);
                 let values: Vec<String> = (0..rows)
                     .map(|r| {
-                        let b = r * 12;
+                        let p: Vec<String> = (1..=12).map(|c| self.ph(r * 12 + c)).collect();
                         format!(
-                            "(${}, ${}, ${}, ${}, ${}, ${}, 'IDR', ${}, NULL, ${}, ${}, ${}, NULL, NULL, NULL, ${}, ${})",
-                            b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10, b + 11, b + 12
+                            "({}, {}, {}, {}, {}, {}, 'IDR', {}, NULL, {}, {}, {}, NULL, NULL, NULL, {}, {})",
+                            p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11]
                         )
                     })
                     .collect();

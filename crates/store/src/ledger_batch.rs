@@ -26,20 +26,9 @@ impl Store {
     ) -> Result<(), RepoError> {
         let mut tx = self.begin_write().await?;
         for chunk in accounts.chunks(CHUNK) {
-            let values: Vec<String> = (0..chunk.len())
-                .map(|i| {
-                    format!(
-                        "(${}, ${}, ${}, ${})",
-                        i * 4 + 1,
-                        i * 4 + 2,
-                        i * 4 + 3,
-                        i * 4 + 4
-                    )
-                })
-                .collect();
             let sql = format!(
                 "INSERT INTO ledger_accounts (id, kind, currency, created_at_us) VALUES {} ON CONFLICT (id) DO NOTHING",
-                values.join(", ")
+                self.value_rows(chunk.len(), 4)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for a in chunk {
@@ -62,7 +51,7 @@ impl Store {
     ) -> Result<HashMap<String, LedgerAccount>, RepoError> {
         let mut out = HashMap::with_capacity(ids.len());
         for chunk in ids.chunks(CHUNK) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| self.ph(i)).collect();
             let lock = if self.backend == Backend::Postgres {
                 " ORDER BY id FOR UPDATE"
             } else {
@@ -85,12 +74,13 @@ impl Store {
     }
 
     async fn existing_transfers(
+        &self,
         conn: &mut AnyConnection,
         ids: &[String],
     ) -> Result<HashSet<String>, RepoError> {
         let mut out = HashSet::new();
         for chunk in ids.chunks(CHUNK) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| self.ph(i)).collect();
             let sql = format!(
                 "SELECT id FROM ledger_transfers WHERE id IN ({})",
                 marks.join(", ")
@@ -124,7 +114,7 @@ impl Store {
         ids.dedup();
         let mut accounts = self.load_accounts(&mut tx, &ids).await?;
         let transfer_ids: Vec<String> = groups.iter().flatten().map(|t| t.id.clone()).collect();
-        let mut existing = Self::existing_transfers(&mut tx, &transfer_ids).await?;
+        let mut existing = self.existing_transfers(&mut tx, &transfer_ids).await?;
         let mut outcomes = Vec::with_capacity(groups.len());
         let mut posted: Vec<&TransferRequest> = Vec::new();
         let mut changed: HashSet<String> = HashSet::new();
@@ -169,28 +159,13 @@ impl Store {
         let changed: Vec<&LedgerAccount> =
             changed.iter().filter_map(|id| accounts.get(id)).collect();
         for chunk in changed.chunks(CHUNK) {
-            let values: Vec<String> = (0..chunk.len())
-                .map(|i| {
-                    let b = i * 8;
-                    format!(
-                        "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                        b + 1,
-                        b + 2,
-                        b + 3,
-                        b + 4,
-                        b + 5,
-                        b + 6,
-                        b + 7,
-                        b + 8
-                    )
-                })
-                .collect();
+            let values = self.value_rows(chunk.len(), 8);
             // An upsert that always conflicts is a portable multi-row UPDATE.
             let sql = format!(
                 "INSERT INTO ledger_accounts (id, kind, currency, created_at_us, debits_posted, credits_posted, debits_pending, credits_pending) VALUES {} \
                  ON CONFLICT (id) DO UPDATE SET debits_posted = excluded.debits_posted, credits_posted = excluded.credits_posted, \
                  debits_pending = excluded.debits_pending, credits_pending = excluded.credits_pending",
-                values.join(", ")
+                values
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for a in chunk {
@@ -208,23 +183,9 @@ impl Store {
             q.execute(&mut *tx).await.map_err(db_err)?;
         }
         for chunk in posted.chunks(CHUNK) {
-            let values: Vec<String> = (0..chunk.len())
-                .map(|i| {
-                    let b = i * 6;
-                    format!(
-                        "(${}, ${}, ${}, ${}, ${}, 'posted', ${})",
-                        b + 1,
-                        b + 2,
-                        b + 3,
-                        b + 4,
-                        b + 5,
-                        b + 6
-                    )
-                })
-                .collect();
+            let values = self.value_rows(chunk.len(), 7);
             let sql = format!(
-                "INSERT INTO ledger_transfers (id, debit_account, credit_account, amount, currency, phase, created_at_us) VALUES {}",
-                values.join(", ")
+                "INSERT INTO ledger_transfers (id, debit_account, credit_account, amount, currency, phase, created_at_us) VALUES {values}"
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for t in chunk {
@@ -234,6 +195,7 @@ impl Store {
                     .bind(t.credit_account.clone())
                     .bind(t.amount)
                     .bind(t.currency.code())
+                    .bind("posted")
                     .bind(now_us);
             }
             q.execute(&mut *tx).await.map_err(db_err)?;

@@ -139,6 +139,27 @@ impl Store {
         Ok(store)
     }
 
+    /// The placeholder for the `n`-th bound value (1-based). SQLite gets anonymous `?`:
+    /// it resolves named ones by a linear scan per value, which makes statements with
+    /// thousands of values quadratic. PostgreSQL needs `$n`.
+    pub(crate) fn ph(&self, n: usize) -> String {
+        match self.backend {
+            Backend::Sqlite => "?".to_owned(),
+            Backend::Postgres => format!("${n}"),
+        }
+    }
+
+    /// `(…, …), (…, …)` rows of `width` placeholders each.
+    pub(crate) fn value_rows(&self, rows: usize, width: usize) -> String {
+        (0..rows)
+            .map(|r| {
+                let cells: Vec<String> = (1..=width).map(|c| self.ph(r * width + c)).collect();
+                format!("({})", cells.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// The engine in use.
     pub fn backend_kind(&self) -> Backend {
         self.backend
