@@ -58,6 +58,19 @@ const shots = [
     await signIn(page, { path: '/staff/signin', login: DEMO.agent.login, password: DEMO.password });
     await expectPath(page, '/staff', 'agent sign-in');
   }],
+  ['wallet.png', PHONE, async (page) => {
+    await signIn(page, { path: '/signin', login: DEMO.customer.login, password: DEMO.password });
+    await expectPath(page, '/home', 'customer sign-in');
+    await page.goto(url + '/wallet');
+  }],
+  ['wallet-failed.png', PHONE, async (page) => {
+    await signIn(page, { path: '/signin', login: DEMO.customer.login, password: DEMO.password });
+    await expectPath(page, '/home', 'customer sign-in');
+    await page.goto(url + '/wallet?status=failed&q=catering');
+    const link = page.locator('a[href^="/wallet/tx/"]').first();
+    await link.click();
+    await page.waitForURL(/\/wallet\/tx\//);
+  }],
   ['api.png', DESKTOP, async (page) => {
     const response = await page.goto(url + '/api');
     if (!response?.ok()) throw new Error(`/api answered HTTP ${response?.status()}`);
