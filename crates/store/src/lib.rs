@@ -109,6 +109,9 @@ impl Store {
                         conn.execute(sync).await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
                         conn.execute("PRAGMA busy_timeout = 10000").await?;
+                        // 64 MiB of page cache per connection instead of SQLite's 2 MiB: the
+                        // history indexes of a busy wallet outgrow 2 MiB quickly.
+                        conn.execute("PRAGMA cache_size = -65536").await?;
                     }
                     Ok(())
                 })
