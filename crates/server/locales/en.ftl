@@ -291,3 +291,11 @@ merchant-refund-note-required = Tell the customer why when you reject a refund.
 merchant-refund-note-too-long = A note can have at most 1,000 characters.
 merchant-refund-decided = This refund has already been decided.
 wallet-filter-more = More filters
+
+## Support decisions on refunds
+tx-support-note = Note for the customer
+tx-approve = Approve refund
+tx-reject = Reject
+tx-override-help = The merchant's policy rejected this request. Approving it is an exception: give the reason.
+tx-refund-decided = The refund decision is saved.
+tx-error-decision-note = Give a reason: rejecting a refund or making an exception needs one.

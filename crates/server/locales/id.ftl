@@ -291,3 +291,11 @@ merchant-refund-note-required = Beri tahu pelanggan alasannya jika Anda menolak 
 merchant-refund-note-too-long = Catatan maksimal 1.000 karakter.
 merchant-refund-decided = Pengembalian dana ini sudah diputuskan.
 wallet-filter-more = Filter lainnya
+
+## Support decisions on refunds
+tx-support-note = Catatan untuk pelanggan
+tx-approve = Setujui pengembalian dana
+tx-reject = Tolak
+tx-override-help = Permintaan ini ditolak oleh kebijakan merchant. Menyetujuinya berarti pengecualian: tuliskan alasannya.
+tx-refund-decided = Keputusan pengembalian dana sudah disimpan.
+tx-error-decision-note = Tuliskan alasannya: menolak pengembalian dana atau membuat pengecualian wajib disertai alasan.

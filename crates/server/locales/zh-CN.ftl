@@ -291,3 +291,11 @@ merchant-refund-note-required = 拒绝退款时，请告知用户原因。
 merchant-refund-note-too-long = 说明最多 1000 个字符。
 merchant-refund-decided = 这笔退款已处理过。
 wallet-filter-more = 更多筛选
+
+## Support decisions on refunds
+tx-support-note = 给客户的说明
+tx-approve = 同意退款
+tx-reject = 拒绝
+tx-override-help = 该申请已被商户的退款政策拒绝。同意即为例外处理，请填写原因。
+tx-refund-decided = 退款处理结果已保存。
+tx-error-decision-note = 请填写原因：拒绝退款或例外处理都需要说明原因。

@@ -253,7 +253,7 @@ pub async fn request_refund(
 
 /// Who may decide: the merchant's staff, an agent within policy, a supervisor or admin
 /// also against it (with a note).
-fn decision_for(
+pub(crate) fn decision_for(
     caller: &Principal,
     refund: &Refund,
     body: &DecisionBody,

@@ -25,7 +25,7 @@ use domain::wallet::{
     FlagReason, Refund, RefundDecision, RefundReason, RefundStatus, TransactionKind,
     TransactionQuery, TransactionStatus, WalletTransaction,
 };
-use domain::{Currency, CustomerId, Limit, Money, Principal};
+use domain::{Currency, CustomerId, Limit, Money, Principal, Role};
 use serde::Deserialize;
 
 /// Rows per history page.
@@ -46,6 +46,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/wallet/tx/{id}/flag", post(flag))
         .route("/wallet/tx/{id}/refund", post(request_refund))
         .route("/staff/tx/{id}", get(staff_transaction))
+        .route("/staff/refunds/{id}", post(staff_decide_refund))
         .route("/staff/merchant/refunds", get(merchant_refunds))
         .route("/staff/merchant/refunds/{id}", post(decide_refund))
 }
@@ -594,6 +595,11 @@ struct FlagRow {
 }
 
 struct RefundRow {
+    id: String,
+    /// Staff view: the caller may decide it now.
+    decidable: bool,
+    /// Staff view: deciding it would override the merchant's rules (supervisors, admins).
+    overrides: bool,
     amount: String,
     reason: String,
     status: String,
@@ -608,6 +614,8 @@ struct RefundRow {
 struct TxPage {
     chrome: Chrome,
     staff_view: bool,
+    /// Staff view: the caller may reject (supervisors and admins; agents only approve).
+    can_reject: bool,
     customer_name: String,
     back_href: String,
     back_key: &'static str,
@@ -687,6 +695,7 @@ async fn tx_page(
     Ok(TxPage {
         chrome: ctx.chrome(),
         staff_view,
+        can_reject: staff_view && matches!(caller.role, Role::Supervisor | Role::Admin),
         customer_name: customer.display_name.as_str().to_owned(),
         back_href,
         back_key: if staff_view {
@@ -742,7 +751,16 @@ async fn tx_page(
         ),
         refunds: refunds
             .iter()
-            .map(|r| refund_row(r, tr, &time_zone))
+            .map(|r| {
+                let mut row = refund_row(r, tr, &time_zone);
+                // Support decides what waits for the merchant; only supervisors and
+                // admins may approve what the merchant's rules rejected.
+                let senior = matches!(caller.role, Role::Supervisor | Role::Admin);
+                row.decidable =
+                    staff_view && (r.status == "requested" || (senior && r.status == "rejected"));
+                row.overrides = staff_view && senior && r.status == "rejected";
+                row
+            })
             .collect(),
         done: if fb.done_key.is_empty() {
             String::new()
@@ -775,6 +793,9 @@ async fn tx_page(
 
 fn refund_row(r: &RefundView, tr: &Tr, time_zone: &str) -> RefundRow {
     RefundRow {
+        id: r.id.clone(),
+        decidable: false,
+        overrides: false,
         amount: r.amount_display.clone(),
         reason: tr.t(&refund_reason_key(&r.reason)),
         status: tr.t(&refund_status_key(&r.status)),
@@ -1095,11 +1116,85 @@ async fn staff_transaction(
     State(state): State<AppState>,
     user: PageUser<SupportStaff>,
     Path(id): Path<String>,
+    Query(dq): Query<DoneQuery>,
 ) -> Response {
     let locale = user.ctx.tr.locale;
     let caller = in_page_language(&user);
-    match tx_page(&state, &user.ctx, &caller, &id, true, Feedback::default()).await {
+    let fb = match dq.done.as_str() {
+        "refund-decided" => Feedback {
+            done_key: "tx-refund-decided",
+            ..Feedback::default()
+        },
+        "note-required" => Feedback {
+            error_key: "tx-error-decision-note",
+            ..Feedback::default()
+        },
+        _ => Feedback::default(),
+    };
+    match tx_page(&state, &user.ctx, &caller, &id, true, fb).await {
         Ok(page) => render(&state, locale, &page),
+        Err(e) => error_page(&state, locale, &e),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct StaffDecisionForm {
+    #[serde(default)]
+    csrf: String,
+    /// The transaction page to return to.
+    #[serde(default)]
+    tx: String,
+    #[serde(default)]
+    approve: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    override_policy: String,
+}
+
+/// Support decides a refund for the customer: agents approve within the merchant's
+/// policy; supervisors and admins also reject, or approve against the merchant's own
+/// rules with a reason. Same rules as the API (`api::refunds::decision_for`).
+async fn staff_decide_refund(
+    State(state): State<AppState>,
+    user: PageUser<SupportStaff>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<StaffDecisionForm>,
+) -> Response {
+    let locale = user.ctx.tr.locale;
+    if !form_allowed(&user, &headers, &form.csrf) {
+        return forbidden(&state, locale);
+    }
+    if let Err(e) = valid_id(&id).and_then(|_| valid_id(&form.tx)) {
+        return error_page(&state, locale, &e);
+    }
+    let decided = async {
+        let refund = state.repo.refund(&id).await?;
+        let body = crate::api::refunds::DecisionBody {
+            approve: form.approve == "true",
+            note: form.note.clone(),
+            override_policy: form.override_policy == "true",
+        };
+        let decision = crate::api::refunds::decision_for(&user.principal, &refund, &body)?;
+        state
+            .repo
+            .decide_refund(&id, &decision, crate::now_us())
+            .await?;
+        tracing::info!(refund_id = %id, by = %user.principal.user.as_str(), role = user.principal.role.as_str(), override_policy = body.override_policy, "refund decided by support");
+        Ok::<_, ApiError>(())
+    };
+    match decided.await {
+        Ok(()) => Redirect::to(&format!(
+            "/staff/tx/{}?done=refund-decided",
+            url_encode(&form.tx)
+        ))
+        .into_response(),
+        Err(ApiError::Validation(_)) => Redirect::to(&format!(
+            "/staff/tx/{}?done=note-required",
+            url_encode(&form.tx)
+        ))
+        .into_response(),
         Err(e) => error_page(&state, locale, &e),
     }
 }

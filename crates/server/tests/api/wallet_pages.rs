@@ -1038,3 +1038,130 @@ async fn forms_need_the_session_csrf_token_and_this_origin() {
         domain::wallet::RefundStatus::Requested
     );
 }
+
+#[tokio::test]
+async fn support_decides_refunds_on_the_transaction_page_within_their_role() {
+    let app = spawn_app().await;
+    let siti = app.accounts.customer.id.clone();
+    let now = server::now_us();
+    top_up(&app, &siti, 500_000, now).await;
+    let payment = pay(
+        &app,
+        &siti,
+        &app.accounts.merchant.id,
+        300_000,
+        "Sepatu",
+        now,
+    )
+    .await;
+    // One waits for the merchant, one the merchant's rules rejected (changing one's mind).
+    let waiting = app
+        .store
+        .request_refund(
+            &payment.id,
+            100_000_00,
+            domain::wallet::RefundReason::Damaged,
+            now,
+        )
+        .await
+        .unwrap();
+    let rejected = app
+        .store
+        .request_refund(
+            &payment.id,
+            20_000_00,
+            domain::wallet::RefundReason::ChangedMind,
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(rejected.status, domain::wallet::RefundStatus::Rejected);
+    let page = format!("/staff/tx/{}", payment.id);
+
+    let agent = app.page_session("/staff/signin", "agent@example.id").await;
+    let html = app.page(&page, Some(&agent)).await.body;
+    assert_eq!(
+        html.matches("data-testid=\"staff-decision\"").count(),
+        1,
+        "agents decide only what waits for the merchant"
+    );
+    // Agents approve; they cannot reject.
+    let reject = submit(
+        &app,
+        &agent,
+        &page,
+        &format!("/staff/refunds/{}", waiting.id),
+        &[("tx", &payment.id), ("approve", "false"), ("note", "no")],
+    )
+    .await;
+    assert_eq!(reject.status, StatusCode::FORBIDDEN);
+    let ok = submit(
+        &app,
+        &agent,
+        &page,
+        &format!("/staff/refunds/{}", waiting.id),
+        &[("tx", &payment.id), ("approve", "true"), ("note", "")],
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    assert!(ok.header("location").ends_with("done=refund-decided"));
+    assert_eq!(
+        app.store.refund(&waiting.id).await.unwrap().status,
+        domain::wallet::RefundStatus::Succeeded
+    );
+
+    // A supervisor may make an exception to the merchant's rules, with a reason.
+    let supervisor = app
+        .page_session("/staff/signin", "supervisor@example.id")
+        .await;
+    let html = app.page(&page, Some(&supervisor)).await.body;
+    assert_eq!(html.matches("data-testid=\"staff-decision\"").count(), 1);
+    let no_reason = submit(
+        &app,
+        &supervisor,
+        &page,
+        &format!("/staff/refunds/{}", rejected.id),
+        &[
+            ("tx", &payment.id),
+            ("approve", "true"),
+            ("override_policy", "true"),
+        ],
+    )
+    .await;
+    assert!(no_reason.header("location").ends_with("done=note-required"));
+    let shown = app
+        .page(no_reason.header("location"), Some(&supervisor))
+        .await;
+    assert!(shown.body.contains("role=\"alert\""));
+    let exception = submit(
+        &app,
+        &supervisor,
+        &page,
+        &format!("/staff/refunds/{}", rejected.id),
+        &[
+            ("tx", &payment.id),
+            ("approve", "true"),
+            ("override_policy", "true"),
+            ("note", "Delivery was two weeks late"),
+        ],
+    )
+    .await;
+    assert_eq!(exception.status, StatusCode::SEE_OTHER);
+    let decided = app.store.refund(&rejected.id).await.unwrap();
+    assert_eq!(decided.status, domain::wallet::RefundStatus::Succeeded);
+    assert_eq!(decided.rule["rule"], "policy_overridden");
+    assert_eq!(decided.decision_note, "Delivery was two weeks late");
+
+    // Customers and merchant staff cannot use the support form.
+    let customer = app.page_session("/signin", "siti@example.id").await;
+    let home = app.page("/home", Some(&customer)).await.body;
+    let csrf = csrf_of(&home);
+    let a = app
+        .post_form(
+            &format!("/staff/refunds/{}", waiting.id),
+            &[("csrf", &csrf), ("tx", &payment.id), ("approve", "true")],
+            Some(&customer),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+}
