@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod demo;
+pub mod kb;
 pub mod settings;
 
 use anyhow::Context;
@@ -58,6 +59,12 @@ pub enum Command {
         #[command(subcommand)]
         what: BenchCommand,
     },
+    /// Move help-center articles in and out as Markdown files with front matter.
+    Kb {
+        /// Import or export.
+        #[command(subcommand)]
+        action: KbAction,
+    },
     /// Inspect configuration.
     Config {
         /// What to show.
@@ -110,6 +117,22 @@ pub enum BenchCommand {
     },
 }
 
+/// `paydesk kb …`.
+#[derive(Debug, Subcommand)]
+pub enum KbAction {
+    /// Create or update articles from `<slug>.<locale>.md` files (a running server picks
+    /// them up at its next start).
+    Import {
+        /// Directory of article files (or a knowledge base with an `articles/` folder).
+        dir: PathBuf,
+    },
+    /// Write every stored article to `<slug>.<locale>.md` files.
+    Export {
+        /// Target directory (created if missing).
+        dir: PathBuf,
+    },
+}
+
 /// `paydesk config …`.
 #[derive(Debug, Subcommand)]
 pub enum ConfigAction {
@@ -140,6 +163,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             init_logging(&config);
             let store = open_store(&config).await?;
             println!("migrations applied ({})", store_backend_name(&store));
+            Ok(())
+        }
+        Command::Kb { action } => {
+            let store = open_store(&config).await?;
+            match action {
+                KbAction::Import { dir } => {
+                    let summary = kb::import(&store, &dir, true).await?;
+                    println!("{summary}");
+                }
+                KbAction::Export { dir } => {
+                    let n = kb::export(&store, &dir, true).await?;
+                    println!("{n} articles written to {}", dir.display());
+                }
+            }
             Ok(())
         }
         Command::Serve { .. } => {
@@ -204,6 +241,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let store = open_store(&config).await?;
             demo::seed(&store, &config, customers).await?;
+            // The help center starts with the repository's knowledge base, once: an
+            // operator's edits are never overwritten by a later `paydesk demo`.
+            if domain::repo::HelpRepo::count_help_articles(&store).await? == 0
+                && let Some(dir) = kb::bundled_kb_dir()
+            {
+                let summary = kb::import(&store, &dir, true).await?;
+                println!("Help center articles from {}: {summary}.", dir.display());
+            }
             if then_serve {
                 init_logging(&config);
                 serve(store, config).await?;

@@ -3,6 +3,7 @@
 //! This crate does no IO. Storage, HTTP and the clock live in other crates and reach
 //! the domain through the repository traits in [`repo`] and plain values.
 
+pub mod help;
 pub mod identity;
 pub mod ids;
 pub mod ledger;

@@ -1,6 +1,7 @@
 //! Repository traits: what the domain needs from storage. `store` implements them once
 //! for both SQLite and PostgreSQL; the server depends only on these traits.
 
+use crate::help::{HelpVote, SaveOutcome, StoredArticle, VoteTally};
 use crate::identity::{
     AccountStatus, Customer, Email, LoginId, Merchant, NewCustomer, NewStaff, Principal, Staff,
     SupportGroup,
@@ -361,10 +362,35 @@ pub trait WalletRepo: Send + Sync {
     async fn ledger_accounts(&self) -> Result<Vec<LedgerAccount>, RepoError>;
 }
 
+/// Help-center articles, votes and the synonyms table.
+#[async_trait]
+pub trait HelpRepo: Send + Sync {
+    /// Every stored translation, drafts and internal ones included, by slug then locale.
+    async fn help_articles(&self) -> Result<Vec<StoredArticle>, RepoError>;
+    /// One translation, if stored.
+    async fn help_article(
+        &self,
+        slug: &str,
+        locale: Locale,
+    ) -> Result<Option<StoredArticle>, RepoError>;
+    /// Number of stored translations.
+    async fn count_help_articles(&self) -> Result<i64, RepoError>;
+    /// Inserts or replaces one translation, reporting whether anything changed.
+    async fn save_help_article(&self, article: &StoredArticle) -> Result<SaveOutcome, RepoError>;
+    /// Records a vote.
+    async fn add_help_vote(&self, vote: &HelpVote) -> Result<(), RepoError>;
+    /// Vote counts per article, most helpful first.
+    async fn help_vote_tallies(&self) -> Result<Vec<VoteTally>, RepoError>;
+    /// The admin-edited synonyms table (TOML), if one was saved.
+    async fn help_synonyms(&self) -> Result<Option<String>, RepoError>;
+    /// Replaces the synonyms table.
+    async fn set_help_synonyms(&self, toml: &str, now_us: i64) -> Result<(), RepoError>;
+}
+
 /// Everything the server needs from storage.
 #[async_trait]
 pub trait Repository:
-    IdentityRepo + SessionRepo + DirectoryRepo + IdempotencyRepo + WalletRepo
+    IdentityRepo + SessionRepo + DirectoryRepo + IdempotencyRepo + WalletRepo + HelpRepo
 {
     /// Cheap round trip to the database, for readiness checks.
     async fn ping(&self) -> Result<(), RepoError>;

@@ -5,6 +5,7 @@ pub mod api;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod help;
 pub mod i18n;
 pub mod metrics;
 pub mod middleware;
@@ -84,6 +85,8 @@ pub fn spawn_background_jobs(state: AppState) -> tokio::task::JoinHandle<()> {
 
 /// Serves until SIGTERM or Ctrl-C, then finishes in-flight requests.
 pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
+    let indexed = state.load_help_index().await?;
+    tracing::info!(indexed, "help-center index built from the database");
     let jobs = spawn_background_jobs(state.clone());
     let app = app(state);
     axum::serve(listener, app)

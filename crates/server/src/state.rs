@@ -22,6 +22,9 @@ pub struct AppState {
     pub passwords: Passwords,
     /// The OpenAPI document, built once.
     pub openapi: Arc<utoipa::openapi::OpenApi>,
+    /// The help-center search index (in memory, locked inside; empty until
+    /// [`AppState::load_help_index`] fills it from the database).
+    pub help: Arc<search::HelpIndex>,
 }
 
 impl AppState {
@@ -36,6 +39,13 @@ impl AppState {
             metrics: Metrics::default(),
             passwords,
             openapi: Arc::new(crate::api::openapi()),
+            help: Arc::new(search::HelpIndex::build(&[])?),
         })
+    }
+
+    /// Rebuilds the help-center index from the database (at start, and after bulk imports).
+    /// Returns the number of indexed translations.
+    pub async fn load_help_index(&self) -> anyhow::Result<usize> {
+        crate::help::reload_index(self.repo.as_ref(), &self.help).await
     }
 }

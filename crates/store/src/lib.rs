@@ -3,6 +3,7 @@
 
 pub mod bench;
 mod directory;
+mod help;
 mod idempotency;
 mod identity;
 pub mod ledger_batch;

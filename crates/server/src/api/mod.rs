@@ -3,6 +3,7 @@
 pub mod customers;
 pub mod directory;
 pub mod extract;
+pub mod help;
 pub mod idempotency;
 pub mod ledger;
 pub mod me;
@@ -66,6 +67,11 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
         "merchant_or_admin",
     ),
     ("GET", "/api/v1/merchants/{id}/refunds", "staff"),
+    ("GET", "/api/v1/help/search", "public"),
+    ("GET", "/api/v1/help/suggest", "public"),
+    ("GET", "/api/v1/help/articles/{slug}", "public"),
+    ("POST", "/api/v1/help/articles/{slug}/votes", "public"),
+    ("PUT", "/api/v1/help/articles/{slug}/{locale}", "admin"),
     ("GET", "/healthz", "public"),
     ("GET", "/readyz", "public"),
     ("GET", "/metrics", "public"),
@@ -85,6 +91,7 @@ pub fn router() -> Router<AppState> {
         .merge(ledger::router())
         .merge(transactions::router())
         .merge(refunds::router())
+        .merge(help::router())
 }
 
 #[derive(OpenApi)]
@@ -124,6 +131,11 @@ pub fn router() -> Router<AppState> {
         refunds::get_policy,
         refunds::put_policy,
         refunds::merchant_refunds,
+        help::search_articles,
+        help::suggest,
+        help::get_article,
+        help::vote,
+        help::put_article,
         system::healthz,
         system::readyz,
         system::metrics,

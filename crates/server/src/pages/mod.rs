@@ -3,6 +3,7 @@
 
 mod apidocs;
 mod assets;
+mod help;
 mod home;
 mod signin;
 mod staff;
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .merge(wallet::router())
         .merge(apidocs::router())
         .merge(assets::router())
+        .merge(help::router())
 }
 
 /// The language of a request without a signed-in user: explicit choice (cookie), then
@@ -207,20 +209,27 @@ impl Chrome {
         let role = ctx.auth.as_ref().map(|a| a.principal.role);
         let links: Vec<(&'static str, &'static str)> = match role {
             None => vec![
+                ("/help", "nav-help"),
                 ("/signin", "nav-signin"),
                 ("/staff/signin", "nav-staff-signin"),
                 ("/api", "nav-api"),
             ],
-            Some(Role::Customer) => vec![("/home", "nav-home"), ("/wallet", "nav-wallet")],
+            Some(Role::Customer) => vec![
+                ("/home", "nav-home"),
+                ("/wallet", "nav-wallet"),
+                ("/help", "nav-help"),
+            ],
             Some(Role::Merchant) => vec![
                 ("/staff", "nav-home"),
                 ("/staff/merchant", "nav-merchant"),
+                ("/help", "nav-help"),
                 ("/api", "nav-api"),
             ],
             Some(_) => vec![
                 ("/staff", "nav-home"),
                 ("/staff/customers", "nav-customers"),
                 ("/staff/team", "nav-team"),
+                ("/help", "nav-help"),
                 ("/api", "nav-api"),
             ],
         };

@@ -87,6 +87,15 @@ async fn fixtures(app: &TestApp) -> Fixtures {
         .await
         .unwrap();
     assert_eq!(refund.status, domain::wallet::RefundStatus::Requested);
+    crate::help::save_article(
+        app,
+        "reset-password",
+        "en",
+        "public",
+        "Reset your password",
+        "Tap **Forgot password**.",
+    )
+    .await;
     Fixtures {
         payment: payment.id,
         note: note.id,
@@ -131,7 +140,9 @@ async fn every_route_answers_each_role_as_declared() {
                     &format!("/transactions/{}", fx.payment),
                 )
                 .replace("/notes/{id}", &format!("/notes/{}", fx.note))
-                .replace("/refunds/{id}", &format!("/refunds/{}", fx.refund));
+                .replace("/refunds/{id}", &format!("/refunds/{}", fx.refund))
+                .replace("{slug}", "reset-password")
+                .replace("{locale}", "en");
             let body: Option<Value> = match (*method, *path) {
                 ("POST", "/api/v1/auth/tokens") => Some(
                     json!({"audience": "customer", "login": "siti@example.id", "password": PASSWORD}),
@@ -157,6 +168,13 @@ async fn every_route_answers_each_role_as_declared() {
                     Some(json!({"amount_minor": 100, "reason": "not_received"}))
                 }
                 ("POST", "/api/v1/refunds/{id}/decision") => Some(json!({"approve": true})),
+                ("POST", "/api/v1/help/articles/{slug}/votes") => {
+                    Some(json!({"locale": "en", "helpful": true}))
+                }
+                ("PUT", "/api/v1/help/articles/{slug}/{locale}") => Some(json!({
+                    "title": "Reset your password", "category": "account-and-sign-in", "visibility": "public",
+                    "status": "published", "related": [], "keywords": ["forgot password"], "body": "Tap **Forgot password**."
+                })),
                 ("PUT", "/api/v1/merchants/{id}/refund-policy") => Some(json!({
                     "window_days": 14, "partial_allowed": true, "max_refunds_per_payment": 3, "auto_approve_below_minor": 0, "accepted_reasons": ["not_received"]
                 })),

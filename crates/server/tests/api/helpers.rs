@@ -31,6 +31,7 @@ pub struct Accounts {
 
 pub struct TestApp {
     pub router: Router,
+    pub state: AppState,
     pub store: Store,
     pub accounts: Accounts,
 }
@@ -230,9 +231,11 @@ pub async fn spawn_app_with(mut config: Config) -> TestApp {
     ] {
         store.insert_staff(s, &hash, false).await.unwrap();
     }
+    state.load_help_index().await.unwrap();
     let router = server::app(state.clone());
     TestApp {
         router,
+        state,
         store,
         accounts,
     }

@@ -10,6 +10,7 @@ mod auth;
 mod authz;
 mod bad_input;
 mod customers;
+mod help;
 mod ledger_model;
 mod locale;
 mod pages;
