@@ -355,3 +355,156 @@ pub async fn history(store: &Store, o: &HistoryBench) -> anyhow::Result<()> {
     println!("  p99 OFFSET / keyset = {ratio:.2}");
     Ok(())
 }
+
+/// Options of `paydesk bench search`.
+#[derive(Debug, Clone)]
+pub struct SearchBench {
+    /// The knowledge base folder (`kb` or `kb/articles`).
+    pub kb: std::path::PathBuf,
+    /// Folder of labelled query sets `en.tsv`, `id.tsv`, `zh-CN.tsv`.
+    pub queries: std::path::PathBuf,
+    /// Size of the generated corpus for the latency run.
+    pub corpus: usize,
+}
+
+fn fts_docs(articles: &[search::Article]) -> Vec<store::fts::FtsDoc> {
+    articles
+        .iter()
+        .filter(|a| {
+            a.visibility == search::Visibility::Public && a.status == search::Status::Published
+        })
+        .map(|a| store::fts::FtsDoc {
+            slug: a.slug.clone(),
+            locale: a.locale.tag().to_owned(),
+            title: a.title.clone(),
+            keywords: a.keywords.join(" "),
+            body: a.body_text(),
+        })
+        .collect()
+}
+
+/// Recall@1, Recall@3 and MRR of ranked answers against expected slugs.
+fn scores(ranked: &[(Vec<String>, &str)]) -> (f64, f64, f64) {
+    let n = ranked.len().max(1) as f64;
+    let mut at1 = 0.0;
+    let mut at3 = 0.0;
+    let mut rr = 0.0;
+    for (hits, expected) in ranked {
+        if let Some(pos) = hits.iter().take(10).position(|s| s == expected) {
+            rr += 1.0 / (pos as f64 + 1.0);
+            if pos == 0 {
+                at1 += 1.0;
+            }
+            if pos < 3 {
+                at3 += 1.0;
+            }
+        }
+    }
+    (at1 / n, at3 / n, rr / n)
+}
+
+/// Answer quality per language on the labelled query sets, paydesk against SQLite FTS5
+/// (`unicode61`) over the same articles; then index build time and search latency on a
+/// generated corpus of `corpus` articles, for both.
+pub async fn search(o: &SearchBench) -> anyhow::Result<()> {
+    let dir = if o.kb.join("articles").is_dir() {
+        o.kb.join("articles")
+    } else {
+        o.kb.clone()
+    };
+    let articles = search::load_kb_dir(&dir).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut queries = Vec::new();
+    for locale in domain::Locale::ALL {
+        let path = o.queries.join(format!("{}.tsv", locale.tag()));
+        queries.extend(search::load_queries(&path, locale).map_err(|e| anyhow::anyhow!("{e}"))?);
+    }
+    let index = search::HelpIndex::build(&articles).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let ours = search::evaluate(&index, &queries).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let fts = store::fts::Fts5Baseline::build(&fts_docs(&articles)).await?;
+    println!(
+        "paydesk bench search: {} articles, {} labelled queries",
+        articles.len(),
+        queries.len()
+    );
+    println!(
+        "  {:<6} {:>5}  {:>22}  {:>22}  {:>22}",
+        "lang", "n", "Recall@1 ours/fts5", "Recall@3 ours/fts5", "MRR ours/fts5"
+    );
+    for locale in domain::Locale::ALL {
+        let mine: Vec<_> = queries.iter().filter(|q| q.locale == locale).collect();
+        let mut ranked = Vec::new();
+        for q in &mine {
+            ranked.push((
+                fts.search(&q.query, locale.tag(), 10).await?,
+                q.expected_slug.as_str(),
+            ));
+        }
+        let (f1, f3, fm) = scores(&ranked);
+        let Some(s) = ours.scores(locale) else {
+            continue;
+        };
+        println!(
+            "  {:<6} {:>5}  {:>9.3} / {:<9.3}  {:>9.3} / {:<9.3}  {:>9.3} / {:<9.3}",
+            locale.tag(),
+            mine.len(),
+            s.recall_at_1,
+            f1,
+            s.recall_at_3,
+            f3,
+            s.mrr,
+            fm
+        );
+    }
+
+    // Latency on a generated corpus: the knowledge base copied under new slugs until it
+    // holds `corpus` articles.
+    let mut corpus = Vec::with_capacity(o.corpus);
+    let mut round = 0;
+    while corpus.len() < o.corpus && !articles.is_empty() {
+        for a in &articles {
+            if corpus.len() >= o.corpus {
+                break;
+            }
+            let mut copy = a.clone();
+            copy.slug = format!("{}-{round}", a.slug);
+            corpus.push(copy);
+        }
+        round += 1;
+    }
+    let started = Instant::now();
+    let big = search::HelpIndex::build(&corpus).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let build = started.elapsed();
+    let started = Instant::now();
+    let big_fts = store::fts::Fts5Baseline::build(&fts_docs(&corpus)).await?;
+    let fts_build = started.elapsed();
+    let progress = bar(queries.len() as u64, "queries");
+    let (mut ours_us, mut fts_us) = (Vec::new(), Vec::new());
+    for q in &queries {
+        let t = Instant::now();
+        big.search(&q.query, q.locale, search::Audience::Public, 10)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        ours_us.push(t.elapsed().as_micros() as u64);
+        let t = Instant::now();
+        big_fts.search(&q.query, q.locale.tag(), 10).await?;
+        fts_us.push(t.elapsed().as_micros() as u64);
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+    ours_us.sort_unstable();
+    fts_us.sort_unstable();
+    println!("  generated corpus: {} articles", corpus.len());
+    println!(
+        "  index build: paydesk {:.2?}, fts5 {:.2?}",
+        build, fts_build
+    );
+    println!(
+        "  search latency: paydesk p50 {:?} p99 {:?}; fts5 p50 {:?} p99 {:?}; p99 paydesk / fts5 = {:.2}",
+        percentile(&ours_us, 0.5),
+        percentile(&ours_us, 0.99),
+        percentile(&fts_us, 0.5),
+        percentile(&fts_us, 0.99),
+        percentile(&ours_us, 0.99).as_secs_f64()
+            / percentile(&fts_us, 0.99).as_secs_f64().max(1e-9)
+    );
+    Ok(())
+}

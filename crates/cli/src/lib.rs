@@ -103,6 +103,18 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 64)]
         pgbench_scale: u32,
     },
+    /// Help-center answer quality per language and latency (vs SQLite FTS5).
+    Search {
+        /// Folder of labelled query sets (en.tsv, id.tsv, zh-CN.tsv).
+        #[arg(long, default_value = "kb/queries")]
+        queries: std::path::PathBuf,
+        /// Knowledge base folder.
+        #[arg(long, default_value = "kb")]
+        kb: std::path::PathBuf,
+        /// Articles in the generated corpus for the latency run.
+        #[arg(long, default_value_t = 10_000)]
+        corpus: usize,
+    },
     /// Filtered history pages over a large transaction table (vs OFFSET paging).
     History {
         /// Transactions to generate.
@@ -185,8 +197,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             serve(store, config).await
         }
         Command::Bench { what } => {
-            let store = open_store(&config).await?;
+            // Only the ledger and history benches need the database.
             match what {
+                BenchCommand::Search {
+                    queries,
+                    kb,
+                    corpus,
+                } => {
+                    bench::search(&bench::SearchBench {
+                        kb,
+                        queries,
+                        corpus,
+                    })
+                    .await
+                }
                 BenchCommand::Ledger {
                     accounts,
                     transfers,
@@ -211,6 +235,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                         pgbench_seconds,
                         pgbench_scale,
                     };
+                    let store = open_store(&config).await?;
                     bench::ledger(&store, &config.database.url, &o).await
                 }
                 BenchCommand::History {
@@ -222,6 +247,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                         heavy <= transactions,
                         "--heavy cannot exceed --transactions"
                     );
+                    let store = open_store(&config).await?;
                     bench::history(
                         &store,
                         &bench::HistoryBench {

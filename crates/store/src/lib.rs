@@ -3,6 +3,7 @@
 
 pub mod bench;
 mod directory;
+pub mod fts;
 mod help;
 mod idempotency;
 mod identity;
