@@ -375,6 +375,9 @@ pub trait HelpRepo: Send + Sync {
     ) -> Result<Option<StoredArticle>, RepoError>;
     /// Number of stored translations.
     async fn count_help_articles(&self) -> Result<i64, RepoError>;
+    /// A value that changes whenever any article or the synonyms table changes, so each
+    /// node can tell cheaply that its in-memory index is stale.
+    async fn help_fingerprint(&self) -> Result<String, RepoError>;
     /// Inserts or replaces one translation, reporting whether anything changed.
     async fn save_help_article(&self, article: &StoredArticle) -> Result<SaveOutcome, RepoError>;
     /// Records a vote.

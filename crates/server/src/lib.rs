@@ -66,14 +66,17 @@ async fn fallback() -> StatusCode {
     StatusCode::NOT_FOUND
 }
 
-/// Background work every node runs: releasing holds whose time ran out. Safe on many
-/// nodes at once: each hold is resolved under a row lock and re-checked, so it expires once.
+/// Background work every node runs: releasing holds whose time ran out (safe on many
+/// nodes at once: each hold is resolved under a row lock and re-checked, so it expires
+/// once), and rebuilding the help-center index when another node changed articles.
 pub fn spawn_background_jobs(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(30));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut help_seen = state.repo.help_fingerprint().await.ok();
         loop {
             tick.tick().await;
+            help_seen = refresh_help_index(&state, help_seen).await;
             match state.repo.expire_holds(now_us(), 500).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(expired = n, "released expired payment holds"),
@@ -81,6 +84,34 @@ pub fn spawn_background_jobs(state: AppState) -> tokio::task::JoinHandle<()> {
             }
         }
     })
+}
+
+/// Rebuilds the help index when the articles' fingerprint moved since `seen`; returns the
+/// fingerprint now.
+pub async fn refresh_help_index(state: &AppState, seen: Option<String>) -> Option<String> {
+    let now = match state.repo.help_fingerprint().await {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::warn!(error = %e, "reading the help fingerprint failed; will retry");
+            return seen;
+        }
+    };
+    if seen.as_deref() == Some(now.as_str()) {
+        return seen;
+    }
+    match state.load_help_index().await {
+        Ok(n) => {
+            tracing::info!(
+                indexed = n,
+                "help-center index rebuilt after a change elsewhere"
+            );
+            Some(now)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "rebuilding the help index failed; will retry");
+            seen
+        }
+    }
 }
 
 /// Serves until SIGTERM or Ctrl-C, then finishes in-flight requests.

@@ -71,6 +71,26 @@ impl HelpRepo for Store {
         col(&row, "n")
     }
 
+    async fn help_fingerprint(&self) -> Result<String, RepoError> {
+        // Count, newest edit and total body length: an import that rewrites bodies with old
+        // dates still changes the length sum.
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n, CAST(COALESCE(MAX(updated_at_us), 0) AS BIGINT) AS newest, \
+             CAST(COALESCE(SUM(LENGTH(body)), 0) AS BIGINT) AS size, \
+             CAST((SELECT COALESCE(MAX(updated_at_us), 0) FROM help_synonyms) AS BIGINT) AS synonyms FROM help_articles",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(format!(
+            "{}:{}:{}:{}",
+            col::<i64>(&row, "n")?,
+            col::<i64>(&row, "newest")?,
+            col::<i64>(&row, "size")?,
+            col::<i64>(&row, "synonyms")?
+        ))
+    }
+
     async fn save_help_article(&self, a: &StoredArticle) -> Result<SaveOutcome, RepoError> {
         // Read, compare, write: imports report what changed, and an unchanged article is
         // not rewritten. Two admins saving the same translation at once both succeed; the

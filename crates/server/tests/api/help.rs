@@ -360,3 +360,45 @@ async fn bad_input_never_fails_the_help_center() {
     let a = app.get("/api/v1/help/search?limit=abc", None).await;
     a.assert_problem(400, "bad_request");
 }
+
+#[tokio::test]
+async fn a_node_picks_up_articles_another_node_saved() {
+    let app = spawn_app().await;
+    save_article(
+        &app,
+        "wallet-limits",
+        "en",
+        "public",
+        "Wallet limits",
+        "Daily limits on top-ups.",
+    )
+    .await;
+    // This node's view of the database, as its background job records it.
+    let seen = server::refresh_help_index(&app.state, None).await;
+    assert!(seen.is_some());
+    assert_eq!(
+        server::refresh_help_index(&app.state, seen.clone()).await,
+        seen,
+        "nothing changed: no rebuild"
+    );
+    // Another node saves a new article straight to the shared database.
+    let text = "---\nslug: qris-payments\nlocale: en\ntitle: \"Paying with QRIS\"\ncategory: payments-and-failed-transactions\nvisibility: public\nstatus: published\nrelated: []\nkeywords: []\n---\nScan the merchant's QRIS code to pay.\n";
+    let article = search::parse_article_file("other-node", text).unwrap();
+    app.store
+        .save_help_article(&server::help::to_stored(&article))
+        .await
+        .unwrap();
+    let before = app.get("/api/v1/help/search?q=qris&locale=en", None).await;
+    assert!(
+        !slugs(&before).contains(&"qris-payments".to_owned()),
+        "not indexed here yet"
+    );
+    let now = server::refresh_help_index(&app.state, seen.clone()).await;
+    assert_ne!(now, seen);
+    let after = app.get("/api/v1/help/search?q=qris&locale=en", None).await;
+    assert!(
+        slugs(&after).contains(&"qris-payments".to_owned()),
+        "{}",
+        after.body
+    );
+}
