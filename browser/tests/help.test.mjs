@@ -63,6 +63,18 @@ describe('help center', () => {
     });
   }
 
+  test('suggests articles while typing', { timeout: TEST_TIMEOUT }, async () => {
+    await withPage('en-US', async (page) => {
+      await page.goto(`${baseUrl()}/help?locale=en`);
+      await page.locator('[data-testid=help-q]').pressSequentially('passw', { delay: 30 });
+      const list = page.locator('[data-testid=help-suggestions] a');
+      await list.first().waitFor();
+      const hrefs = await list.evaluateAll((links) => links.map((a) => a.getAttribute('href')));
+      assert.ok(hrefs.some((h) => h.includes('password')), `a password article among ${JSON.stringify(hrefs)}`);
+      await Promise.all([page.waitForURL(/\/help\/a\//), list.first().click()]);
+    });
+  });
+
   test('opens an article and votes helpful', { timeout: TEST_TIMEOUT }, async () => {
     await withPage('en-US', async (page) => {
       const hrefs = await searchFromHome(page, 'en', 'refund how long');
