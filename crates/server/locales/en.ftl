@@ -327,3 +327,23 @@ help-cat-refunds = Refunds
 help-cat-merchant-complaints = Complaints about merchants
 help-cat-privacy-and-security = Privacy and security
 help-cat-contact-and-support-hours = Contacting us and support hours
+
+## Help-center editing (admins)
+nav-help-admin = Help articles
+help-admin-title = Help articles
+help-admin-new = New translation
+help-admin-new-slug = Slug (e.g. reset-password)
+help-admin-bad-slug = Use lowercase letters, digits and hyphens for the slug, and pick a language.
+help-admin-edit = Edit article
+help-admin-save = Save and publish changes
+help-admin-saved = Saved. Search uses the new text now.
+help-admin-view = View the article
+help-field-title = Title
+help-field-category = Category
+help-field-visibility = Visibility
+help-field-status = Status
+help-field-related = Related articles (slugs, comma-separated)
+help-field-keywords = Extra search words (comma-separated)
+help-field-body = Text (Markdown)
+col-slug = Slug
+col-locale = Language

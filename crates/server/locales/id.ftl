@@ -327,3 +327,23 @@ help-cat-refunds = Pengembalian dana
 help-cat-merchant-complaints = Keluhan tentang merchant
 help-cat-privacy-and-security = Privasi dan keamanan
 help-cat-contact-and-support-hours = Hubungi kami dan jam layanan
+
+## Help-center editing (admins)
+nav-help-admin = Artikel bantuan
+help-admin-title = Artikel bantuan
+help-admin-new = Terjemahan baru
+help-admin-new-slug = Slug (mis. reset-password)
+help-admin-bad-slug = Gunakan huruf kecil, angka, dan tanda hubung untuk slug, lalu pilih bahasa.
+help-admin-edit = Ubah artikel
+help-admin-save = Simpan dan terbitkan perubahan
+help-admin-saved = Tersimpan. Pencarian sudah memakai teks yang baru.
+help-admin-view = Lihat artikel
+help-field-title = Judul
+help-field-category = Kategori
+help-field-visibility = Visibilitas
+help-field-status = Status
+help-field-related = Artikel terkait (slug, dipisahkan koma)
+help-field-keywords = Kata pencarian tambahan (dipisahkan koma)
+help-field-body = Isi (Markdown)
+col-slug = Slug
+col-locale = Bahasa

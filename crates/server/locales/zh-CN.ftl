@@ -327,3 +327,23 @@ help-cat-refunds = 退款
 help-cat-merchant-complaints = 投诉商户
 help-cat-privacy-and-security = 隐私与安全
 help-cat-contact-and-support-hours = 联系我们与服务时间
+
+## Help-center editing (admins)
+nav-help-admin = 帮助文章
+help-admin-title = 帮助文章
+help-admin-new = 新建译文
+help-admin-new-slug = 标识（如 reset-password）
+help-admin-bad-slug = 标识只能使用小写字母、数字和连字符，并请选择语言。
+help-admin-edit = 编辑文章
+help-admin-save = 保存并发布修改
+help-admin-saved = 已保存，搜索已使用新内容。
+help-admin-view = 查看文章
+help-field-title = 标题
+help-field-category = 分类
+help-field-visibility = 可见范围
+help-field-status = 状态
+help-field-related = 相关文章（标识，用逗号分隔）
+help-field-keywords = 额外搜索词（用逗号分隔）
+help-field-body = 正文（Markdown）
+col-slug = 标识
+col-locale = 语言

@@ -4,6 +4,7 @@
 mod apidocs;
 mod assets;
 mod help;
+mod help_admin;
 mod home;
 mod signin;
 mod staff;
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .merge(apidocs::router())
         .merge(assets::router())
         .merge(help::router())
+        .merge(help_admin::router())
 }
 
 /// The language of a request without a signed-in user: explicit choice (cookie), then
@@ -222,6 +224,14 @@ impl Chrome {
             Some(Role::Merchant) => vec![
                 ("/staff", "nav-home"),
                 ("/staff/merchant", "nav-merchant"),
+                ("/help", "nav-help"),
+                ("/api", "nav-api"),
+            ],
+            Some(Role::Admin) => vec![
+                ("/staff", "nav-home"),
+                ("/staff/customers", "nav-customers"),
+                ("/staff/team", "nav-team"),
+                ("/staff/help", "nav-help-admin"),
                 ("/help", "nav-help"),
                 ("/api", "nav-api"),
             ],

@@ -402,3 +402,97 @@ async fn a_node_picks_up_articles_another_node_saved() {
         after.body
     );
 }
+
+#[tokio::test]
+async fn admins_edit_articles_on_a_page_and_search_follows() {
+    let app = spawn_app().await;
+    save_article(
+        &app,
+        "wallet-limits",
+        "en",
+        "public",
+        "Wallet limits",
+        "Daily limits on top-ups.",
+    )
+    .await;
+    let admin = app.page_session("/staff/signin", "admin@example.id").await;
+    let list = app.page("/staff/help", Some(&admin)).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("href=\"/staff/help/wallet-limits/en\""));
+    // Starting a new translation goes to its (empty) editor.
+    let new = app
+        .page("/staff/help?slug=wallet-limits&locale=id", Some(&admin))
+        .await;
+    assert_eq!(new.header("location"), "/staff/help/wallet-limits/id");
+    let editor = app.page("/staff/help/wallet-limits/id", Some(&admin)).await;
+    assert_eq!(editor.status, StatusCode::OK);
+    let csrf = csrf_of(&editor.body);
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("title", "Batas dompet"),
+        ("category", "account-and-sign-in"),
+        ("visibility", "public"),
+        ("status", "published"),
+        ("related", "wallet-limits"),
+        ("keywords", "limit harian, batas saldo"),
+        ("body", "Batas harian untuk isi saldo dan transfer."),
+    ];
+    let saved = app
+        .post_form("/staff/help/wallet-limits/id", &form, Some(&admin))
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(
+        saved.header("location"),
+        "/staff/help/wallet-limits/id?saved=1"
+    );
+    let found = app
+        .get("/api/v1/help/search?q=batas+harian&locale=id", None)
+        .await;
+    assert!(
+        slugs(&found).contains(&"wallet-limits".to_owned()),
+        "{}",
+        found.body
+    );
+    // Bad input names the problem and keeps what was typed.
+    let mut bad = form;
+    bad[1] = ("title", "");
+    bad[2] = ("category", "gossip");
+    let again = app
+        .post_form("/staff/help/wallet-limits/id", &bad, Some(&admin))
+        .await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.body.contains("role=\"alert\""));
+    assert!(
+        again
+            .body
+            .contains("Batas harian untuk isi saldo dan transfer.")
+    );
+    // Without the session's CSRF token nothing is saved; agents may not edit at all.
+    let mut forged = form;
+    forged[0] = ("csrf", "forged");
+    forged[1] = ("title", "Hijacked");
+    assert_eq!(
+        app.post_form("/staff/help/wallet-limits/id", &forged, Some(&admin))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let agent = app.page_session("/staff/signin", "agent@example.id").await;
+    assert_eq!(
+        app.page("/staff/help", Some(&agent)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.page("/staff/help/wallet-limits/id", Some(&agent))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let stored = app
+        .store
+        .help_article("wallet-limits", Locale::Id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.title, "Batas dompet");
+}
