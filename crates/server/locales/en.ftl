@@ -347,3 +347,6 @@ help-field-keywords = Extra search words (comma-separated)
 help-field-body = Text (Markdown)
 col-slug = Slug
 col-locale = Language
+help-synonyms-title = Search synonyms
+help-synonyms-help = One group a line, terms separated by commas, in any language: a search for one term also finds the others.
+help-synonyms-invalid = Each line needs 2 to 20 terms of up to 60 characters.

@@ -347,3 +347,6 @@ help-field-keywords = Kata pencarian tambahan (dipisahkan koma)
 help-field-body = Isi (Markdown)
 col-slug = Slug
 col-locale = Bahasa
+help-synonyms-title = Sinonim pencarian
+help-synonyms-help = Satu kelompok per baris, istilah dipisahkan koma, dalam bahasa apa pun: mencari satu istilah juga menemukan istilah lainnya.
+help-synonyms-invalid = Setiap baris perlu 2 sampai 20 istilah, masing-masing paling banyak 60 karakter.

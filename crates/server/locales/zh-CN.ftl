@@ -347,3 +347,6 @@ help-field-keywords = 额外搜索词（用逗号分隔）
 help-field-body = 正文（Markdown）
 col-slug = 标识
 col-locale = 语言
+help-synonyms-title = 搜索同义词
+help-synonyms-help = 每行一组，词语之间用逗号分隔，可混用各种语言：搜索其中一个词时也会找到其他词。
+help-synonyms-invalid = 每行需要 2 到 20 个词，每个词不超过 60 个字符。

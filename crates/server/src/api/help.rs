@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/help/articles/{slug}", get(get_article))
         .route("/api/v1/help/articles/{slug}/votes", post(vote))
         .route("/api/v1/help/articles/{slug}/{locale}", put(put_article))
+        .route("/api/v1/help/synonyms", get(get_synonyms).put(put_synonyms))
 }
 
 /// The caller behind an optional bearer token. A missing, unknown or expired token makes
@@ -458,4 +459,92 @@ pub async fn put_article(
         status,
         Json(article_view(&state, &article, Some(&user.principal)).await),
     ))
+}
+
+/// The synonyms table: groups of terms that mean the same, across languages.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SynonymsBody {
+    /// Each group lists 2 to 20 terms, e.g. `["password", "kata sandi", "密码"]`.
+    pub groups: Vec<Vec<String>>,
+}
+
+/// Checks a synonyms table: 1–500 groups of 2–20 non-empty terms of at most 60 characters.
+pub fn synonyms_from_groups(groups: &[Vec<String>]) -> Result<search::Synonyms, ValidationError> {
+    let ok = !groups.is_empty()
+        && groups.len() <= 500
+        && groups.iter().all(|g| {
+            (2..=20).contains(&g.len())
+                && g.iter()
+                    .all(|t| !t.trim().is_empty() && t.chars().count() <= 60)
+        });
+    if !ok {
+        return Err(ValidationError::field(
+            "groups",
+            "invalid",
+            "1 to 500 groups, each of 2 to 20 terms of 1 to 60 characters",
+        ));
+    }
+    let cleaned: Vec<Vec<String>> = groups
+        .iter()
+        .map(|g| g.iter().map(|t| t.trim().to_owned()).collect())
+        .collect();
+    Ok(search::Synonyms::from_groups(cleaned))
+}
+
+/// Saves a synonyms table and applies it to this node's index at once (other nodes follow
+/// through the fingerprint job).
+pub async fn save_synonyms(state: &AppState, synonyms: search::Synonyms) -> Result<(), ApiError> {
+    let toml = synonyms
+        .to_toml()
+        .map_err(|e| ApiError::Unexpected(e.into()))?;
+    state.repo.set_help_synonyms(&toml, crate::now_us()).await?;
+    state.help.set_synonyms(synonyms);
+    Ok(())
+}
+
+/// The synonyms used at query time (admins).
+#[utoipa::path(get, path = "/api/v1/help/synonyms", tag = "help", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The table", body = SynonymsBody),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_synonyms(
+    State(state): State<AppState>,
+    _user: ApiUser<AdminOnly>,
+) -> Json<SynonymsBody> {
+    Json(SynonymsBody {
+        groups: state
+            .help
+            .synonyms()
+            .groups
+            .into_iter()
+            .map(|g| g.terms)
+            .collect(),
+    })
+}
+
+/// Replace the synonyms table (admins); search uses it at once.
+#[utoipa::path(put, path = "/api/v1/help/synonyms", tag = "help", security(("bearer" = [])), request_body = SynonymsBody,
+    responses(
+        (status = 200, description = "Saved", body = SynonymsBody),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid table", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn put_synonyms(
+    State(state): State<AppState>,
+    _user: ApiUser<AdminOnly>,
+    ApiJson(body): ApiJson<SynonymsBody>,
+) -> Result<Json<SynonymsBody>, ApiError> {
+    let synonyms = synonyms_from_groups(&body.groups)?;
+    save_synonyms(&state, synonyms).await?;
+    Ok(Json(SynonymsBody {
+        groups: state
+            .help
+            .synonyms()
+            .groups
+            .into_iter()
+            .map(|g| g.terms)
+            .collect(),
+    }))
 }

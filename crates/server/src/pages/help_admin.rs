@@ -20,6 +20,10 @@ use serde::Deserialize;
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/staff/help", get(list))
+        .route(
+            "/staff/help/synonyms",
+            get(synonyms_form).post(save_synonyms),
+        )
         .route("/staff/help/{slug}/{locale}", get(edit_form).post(save))
 }
 
@@ -314,5 +318,92 @@ async fn save(
             .into_response()
         }
         Err(e) => error_page(&state, page_locale, &e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "help_synonyms.html")]
+struct SynonymsPage {
+    chrome: Chrome,
+    text: String,
+    error: String,
+    saved: bool,
+}
+
+/// One group a line, terms separated by commas: easy to edit in a textarea.
+fn synonyms_text(state: &AppState) -> String {
+    state
+        .help
+        .synonyms()
+        .groups
+        .iter()
+        .map(|g| g.terms.join(", "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+async fn synonyms_form(
+    State(state): State<AppState>,
+    user: PageUser<AdminOnly>,
+    Query(q): Query<EditQuery>,
+) -> Response {
+    let locale = user.ctx.tr.locale;
+    let page = SynonymsPage {
+        chrome: user.ctx.chrome(),
+        text: synonyms_text(&state),
+        error: String::new(),
+        saved: q.saved == "1",
+    };
+    render(&state, locale, &page)
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct SynonymsForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    text: String,
+}
+
+async fn save_synonyms(
+    State(state): State<AppState>,
+    user: PageUser<AdminOnly>,
+    headers: HeaderMap,
+    Form(form): Form<SynonymsForm>,
+) -> Response {
+    let locale = user.ctx.tr.locale;
+    let allowed = same_origin(&headers)
+        && user
+            .ctx
+            .auth
+            .as_ref()
+            .is_some_and(|a| csrf_ok(a, &form.csrf));
+    if !allowed {
+        return error_page(&state, locale, &ApiError::Forbidden);
+    }
+    let groups: Vec<Vec<String>> = form
+        .text
+        .lines()
+        .map(split_list)
+        .filter(|g| !g.is_empty())
+        .collect();
+    let saved = match crate::api::help::synonyms_from_groups(&groups) {
+        Ok(table) => crate::api::help::save_synonyms(&state, table).await,
+        Err(v) => Err(v.into()),
+    };
+    match saved {
+        Ok(()) => Redirect::to("/staff/help/synonyms?saved=1").into_response(),
+        Err(ApiError::Validation(_)) => {
+            let page = SynonymsPage {
+                chrome: user.ctx.chrome(),
+                text: form.text,
+                error: user.ctx.tr.t("help-synonyms-invalid"),
+                saved: false,
+            };
+            let mut resp = render(&state, locale, &page);
+            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            resp
+        }
+        Err(e) => error_page(&state, locale, &e),
     }
 }

@@ -171,6 +171,9 @@ async fn every_route_answers_each_role_as_declared() {
                 ("POST", "/api/v1/help/articles/{slug}/votes") => {
                     Some(json!({"locale": "en", "helpful": true}))
                 }
+                ("PUT", "/api/v1/help/synonyms") => {
+                    Some(json!({"groups": [["refund", "pengembalian dana", "退款"]]}))
+                }
                 ("PUT", "/api/v1/help/articles/{slug}/{locale}") => Some(json!({
                     "title": "Reset your password", "category": "account-and-sign-in", "visibility": "public",
                     "status": "published", "related": [], "keywords": ["forgot password"], "body": "Tap **Forgot password**."

@@ -496,3 +496,109 @@ async fn admins_edit_articles_on_a_page_and_search_follows() {
         .unwrap();
     assert_eq!(stored.title, "Batas dompet");
 }
+
+#[tokio::test]
+async fn admins_edit_synonyms_and_search_uses_them_at_once() {
+    let app = spawn_app().await;
+    save_article(
+        &app,
+        "qris-payments",
+        "en",
+        "public",
+        "Paying with QRIS",
+        "Scan the merchant's code to pay.",
+    )
+    .await;
+    let admin = app.staff_token(&app.accounts.admin).await;
+    let before = app
+        .get("/api/v1/help/search?q=barcode&locale=en", None)
+        .await;
+    assert!(!slugs(&before).contains(&"qris-payments".to_owned()));
+    let table = json!({"groups": [["qris", "barcode", "kode qr", "二维码"]]});
+    let put = app
+        .call(
+            Method::PUT,
+            "/api/v1/help/synonyms",
+            Some(&admin),
+            Some(table),
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.body);
+    let after = app
+        .get("/api/v1/help/search?q=barcode&locale=en", None)
+        .await;
+    assert!(
+        slugs(&after).contains(&"qris-payments".to_owned()),
+        "{}",
+        after.body
+    );
+    let got = app.get("/api/v1/help/synonyms", Some(&admin)).await.json();
+    assert!(got["groups"].to_string().contains("barcode"));
+    // Stored: a restarted node loads the same table.
+    assert!(
+        app.store
+            .help_synonyms()
+            .await
+            .unwrap()
+            .unwrap()
+            .contains("barcode")
+    );
+    app.call(
+        Method::PUT,
+        "/api/v1/help/synonyms",
+        Some(&admin),
+        Some(json!({"groups": [["lonely"]]})),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
+    let agent = app.staff_token(&app.accounts.agent).await;
+    app.get("/api/v1/help/synonyms", Some(&agent))
+        .await
+        .assert_problem(403, "forbidden");
+}
+
+#[tokio::test]
+async fn the_synonyms_page_edits_the_table() {
+    let app = spawn_app().await;
+    save_article(
+        &app,
+        "qris-payments",
+        "en",
+        "public",
+        "Paying with QRIS",
+        "Scan the merchant's code to pay.",
+    )
+    .await;
+    let admin = app.page_session("/staff/signin", "admin@example.id").await;
+    let page = app.page("/staff/help/synonyms", Some(&admin)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csrf = csrf_of(&page.body);
+    let bad = app
+        .post_form(
+            "/staff/help/synonyms",
+            &[("csrf", &csrf), ("text", "lonely")],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("lonely"), "what was typed stays");
+    let ok = app
+        .post_form(
+            "/staff/help/synonyms",
+            &[
+                ("csrf", &csrf),
+                ("text", "qris, barcode, 二维码\nrefund, pengembalian dana"),
+            ],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(ok.header("location"), "/staff/help/synonyms?saved=1");
+    let found = app
+        .get("/api/v1/help/search?q=barcode&locale=en", None)
+        .await;
+    assert!(
+        slugs(&found).contains(&"qris-payments".to_owned()),
+        "{}",
+        found.body
+    );
+}
