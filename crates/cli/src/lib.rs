@@ -126,6 +126,9 @@ pub enum BenchCommand {
         /// Queries to time.
         #[arg(long, default_value_t = 500)]
         queries: u32,
+        /// Time the queries on the rows an earlier run generated instead of adding more.
+        #[arg(long)]
+        reuse: bool,
     },
 }
 
@@ -242,6 +245,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     transactions,
                     heavy,
                     queries,
+                    reuse,
                 } => {
                     anyhow::ensure!(
                         heavy <= transactions,
@@ -254,6 +258,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                             transactions,
                             heavy,
                             queries,
+                            reuse,
                         },
                     )
                     .await

@@ -151,6 +151,26 @@ impl Store {
         ))
     }
 
+    /// The customer with the most generated rows and the bench merchants' names, from an
+    /// earlier `bench_fill_history`.
+    pub async fn bench_existing_history(&self) -> Result<(CustomerId, Vec<String>), RepoError> {
+        let heavy: Option<String> = sqlx::query_scalar(
+            "SELECT customer_id FROM wallet_transactions WHERE reference LIKE 'TB-%' GROUP BY customer_id ORDER BY COUNT(*) DESC LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?;
+        let heavy = heavy.ok_or_else(|| {
+            RepoError::InvalidState("no generated history: run without --reuse first".into())
+        })?;
+        let merchants: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM merchants WHERE name LIKE 'Bench Merchant %'")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)?;
+        Ok((CustomerId::from_string(heavy), merchants))
+    }
+
     /// The same filtered page fetched with `OFFSET`, as generic help desks page, for comparison.
     pub async fn bench_offset_page(
         &self,
