@@ -71,6 +71,14 @@ const shots = [
     await link.click();
     await page.waitForURL(/\/wallet\/tx\//);
   }],
+  ['help-search-id.png', PHONE, async (page) => {
+    await page.goto(url + '/help/search?locale=id&q=' + encodeURIComponent('saldo ga cukup'));
+  }],
+  ['help-article-zh.png', PHONE, async (page) => {
+    await page.goto(url + '/help/search?locale=zh-CN&q=' + encodeURIComponent('退款没到账'));
+    await page.locator('[data-testid=help-hits] a').first().click();
+    await page.waitForURL(/\/help\/a\//);
+  }],
   ['api.png', DESKTOP, async (page) => {
     const response = await page.goto(url + '/api');
     if (!response?.ok()) throw new Error(`/api answered HTTP ${response?.status()}`);

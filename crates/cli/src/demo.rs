@@ -4,7 +4,8 @@
 use anyhow::Context;
 use domain::repo::{IdentityRepo, WalletRepo};
 use domain::wallet::{
-    FailureReason, RefundReason, TransactionQuery, TransactionStatus, WalletOperation,
+    FailureReason, RefundReason, TransactionKind, TransactionQuery, TransactionStatus,
+    WalletOperation,
 };
 use domain::{
     AccountStatus, Customer, CustomerId, DisplayName, Email, GroupId, Locale, Merchant, MerchantId,
@@ -534,10 +535,13 @@ async fn simulate_history(
     rng: &mut StdRng,
     now_us: i64,
 ) -> anyhow::Result<bool> {
+    // Every simulated history starts with a top-up; transfers received from friends
+    // simulated earlier do not count as this customer's own history.
     let existing = store
         .transactions(
             &TransactionQuery {
                 customer_id: Some(customer.id.clone()),
+                kinds: vec![TransactionKind::TopUp],
                 ..TransactionQuery::default()
             },
             None,
@@ -944,6 +948,24 @@ mod tests {
             }
         }
         assert_eq!(all.len(), 60);
+        // Every customer got a history of their own, also those who received a transfer
+        // from a friend simulated before them.
+        for c in &all {
+            let q = TransactionQuery {
+                customer_id: Some(c.id.clone()),
+                kinds: vec![TransactionKind::TopUp],
+                ..TransactionQuery::default()
+            };
+            let page = store
+                .transactions(&q, None, domain::Limit::parse(Some(1)).unwrap())
+                .await
+                .unwrap();
+            assert!(
+                !page.items.is_empty(),
+                "{} has no simulated history",
+                c.display_name.as_str()
+            );
+        }
         assert!(
             all.iter()
                 .any(|c| c.email.as_ref().map(|e| e.as_str()) == Some(DEMO_CUSTOMER_EMAIL))
