@@ -47,6 +47,8 @@ pub struct LedgerBench {
     pub concurrency: u32,
     /// Requests each submitter keeps in flight (clients pipeline, as TigerBeetle's do).
     pub in_flight: u32,
+    /// Transfers per request (clients batch, as TigerBeetle's do).
+    pub per_request: u32,
     /// Largest group commit.
     pub batch: usize,
     /// pgbench to compare with on PostgreSQL (`None`: look under /usr/lib/postgresql).
@@ -116,33 +118,47 @@ pub async fn ledger(store: &Store, database_url: &str, o: &LedgerBench) -> anyho
             ids.clone(),
         );
         let total = o.transfers;
+        let per_request = u64::from(o.per_request.max(1));
         tasks.push(tokio::spawn(async move {
             let mut rng = StdRng::seed_from_u64(u64::from(w));
             let mut latencies = Vec::new();
-            while next.fetch_add(1, Ordering::Relaxed) < total {
-                let a = rng.random_range(0..ids.len());
-                let mut b = rng.random_range(0..ids.len() - 1);
-                if b >= a {
-                    b += 1;
+            loop {
+                // Claim up to `per_request` transfers of the total, as one client request.
+                let first = next.fetch_add(per_request, Ordering::Relaxed);
+                if first >= total {
+                    break;
                 }
-                let t = TransferRequest {
-                    id: uuid::Uuid::now_v7().to_string(),
-                    debit_account: ids[a].clone(),
-                    credit_account: ids[b].clone(),
-                    amount: rng.random_range(1..100_000_00),
-                    currency: Currency::IDR,
-                    phase: Phase::Posted,
-                };
+                let n = per_request.min(total - first);
+                let groups: Vec<Vec<TransferRequest>> = (0..n)
+                    .map(|_| {
+                        let a = rng.random_range(0..ids.len());
+                        let mut b = rng.random_range(0..ids.len() - 1);
+                        if b >= a {
+                            b += 1;
+                        }
+                        vec![TransferRequest {
+                            id: uuid::Uuid::now_v7().to_string(),
+                            debit_account: ids[a].clone(),
+                            credit_account: ids[b].clone(),
+                            amount: rng.random_range(1..100_000_00),
+                            currency: Currency::IDR,
+                            phase: Phase::Posted,
+                        }]
+                    })
+                    .collect();
                 let sent = Instant::now();
-                match batcher.submit(vec![t]).await {
-                    Ok(GroupOutcome::Posted) => {}
-                    Ok(_) => {
+                let outcomes = batcher
+                    .submit_many(groups)
+                    .await
+                    .map_err(|e| anyhow::anyhow!(e))?;
+                let micros = sent.elapsed().as_micros() as u64;
+                for outcome in outcomes {
+                    if outcome != GroupOutcome::Posted {
                         refused.fetch_add(1, Ordering::Relaxed);
                     }
-                    Err(e) => return Err(anyhow::anyhow!(e)),
+                    latencies.push(micros);
                 }
-                latencies.push(sent.elapsed().as_micros() as u64);
-                progress.inc(1);
+                progress.inc(n);
             }
             Ok::<_, anyhow::Error>(latencies)
         }));
@@ -163,10 +179,12 @@ pub async fn ledger(store: &Store, database_url: &str, o: &LedgerBench) -> anyho
     };
     println!("paydesk bench ledger ({backend}, durable commits)");
     println!(
-        "  accounts {}  transfers {}  submitters {}  max batch {}",
+        "  accounts {}  transfers {}  submitters {} x {} requests in flight x {} transfers per request  max batch {}",
         o.accounts,
         latencies.len(),
         o.concurrency,
+        o.in_flight,
+        o.per_request,
         o.batch
     );
     println!(

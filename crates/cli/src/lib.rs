@@ -88,10 +88,13 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 64)]
         concurrency: u32,
         /// Requests each submitter keeps in flight.
-        #[arg(long, default_value_t = 32)]
+        #[arg(long, default_value_t = 2)]
         in_flight: u32,
+        /// Transfers per request (clients batch their transfers, as TigerBeetle's do).
+        #[arg(long, default_value_t = 128)]
+        per_request: u32,
         /// Largest group commit (transfers per database transaction).
-        #[arg(long, default_value_t = 4_000)]
+        #[arg(long, default_value_t = 16_000)]
         batch: usize,
         /// pgbench executable (default: the newest under /usr/lib/postgresql).
         #[arg(long)]
@@ -219,6 +222,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     transfers,
                     concurrency,
                     in_flight,
+                    per_request,
                     batch,
                     pgbench,
                     pgbench_seconds,
@@ -233,6 +237,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                         transfers,
                         concurrency,
                         in_flight,
+                        per_request,
                         batch,
                         pgbench,
                         pgbench_seconds,

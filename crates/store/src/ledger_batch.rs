@@ -205,43 +205,58 @@ impl Store {
     }
 }
 
+/// One submitter's request: one or more independent groups, answered together.
 type Job = (
-    Vec<TransferRequest>,
-    oneshot::Sender<Result<GroupOutcome, String>>,
+    Vec<Vec<TransferRequest>>,
+    oneshot::Sender<Result<Vec<GroupOutcome>, String>>,
 );
 
 /// Collects transfer groups from any number of submitters and posts them in batches: the
-/// first waiting group starts a batch, every group that arrived meanwhile joins it.
+/// first waiting request starts a batch, every request that arrived meanwhile joins it.
+/// Submitters may send many groups per request, as TigerBeetle's clients batch on their
+/// side: fewer wake-ups per transfer.
 #[derive(Clone)]
 pub struct LedgerBatcher {
     tx: mpsc::Sender<Job>,
 }
 
 impl LedgerBatcher {
-    /// Starts the batching task. `max_batch` bounds one database transaction.
+    /// Starts the batching task. `max_batch` bounds the groups in one database transaction.
     pub fn start(store: Store, max_batch: usize) -> Self {
-        let (tx, mut rx) = mpsc::channel::<Job>(max_batch * 4);
+        let (tx, mut rx) = mpsc::channel::<Job>(max_batch.max(1) * 4);
         tokio::spawn(async move {
             while let Some(first) = rx.recv().await {
+                let mut total = first.0.len();
                 let mut jobs = vec![first];
-                while jobs.len() < max_batch {
+                while total < max_batch {
                     match rx.try_recv() {
-                        Ok(j) => jobs.push(j),
+                        Ok(j) => {
+                            total += j.0.len();
+                            jobs.push(j);
+                        }
                         Err(_) => break,
                     }
                 }
-                let groups: Vec<Vec<TransferRequest>> =
-                    jobs.iter().map(|(g, _)| g.clone()).collect();
+                // Move the groups out (no copy); remember how many each request sent.
+                let mut sizes = Vec::with_capacity(jobs.len());
+                let mut groups = Vec::with_capacity(total);
+                let mut replies = Vec::with_capacity(jobs.len());
+                for (g, reply) in jobs {
+                    sizes.push(g.len());
+                    groups.extend(g);
+                    replies.push(reply);
+                }
                 let now = jiff::Timestamp::now().as_microsecond();
                 match store.post_transfer_groups(&groups, now).await {
                     Ok(outcomes) => {
-                        for ((_, reply), outcome) in jobs.into_iter().zip(outcomes) {
-                            let _ = reply.send(Ok(outcome));
+                        let mut outcomes = outcomes.into_iter();
+                        for (n, reply) in sizes.into_iter().zip(replies) {
+                            let _ = reply.send(Ok(outcomes.by_ref().take(n).collect()));
                         }
                     }
                     Err(e) => {
                         let msg = e.to_string();
-                        for (_, reply) in jobs {
+                        for reply in replies {
                             let _ = reply.send(Err(msg.clone()));
                         }
                     }
@@ -251,16 +266,152 @@ impl LedgerBatcher {
         Self { tx }
     }
 
-    /// Submits one group and waits for its batch to commit.
-    pub async fn submit(&self, group: Vec<TransferRequest>) -> Result<GroupOutcome, RepoError> {
+    /// Submits independent groups and waits for the batch holding them to commit; the
+    /// outcomes come in the same order.
+    pub async fn submit_many(
+        &self,
+        groups: Vec<Vec<TransferRequest>>,
+    ) -> Result<Vec<GroupOutcome>, RepoError> {
         let (reply, answer) = oneshot::channel();
         self.tx
-            .send((group, reply))
+            .send((groups, reply))
             .await
             .map_err(|_| RepoError::Unexpected(anyhow::anyhow!("ledger batcher stopped")))?;
         answer
             .await
             .map_err(|_| RepoError::Unexpected(anyhow::anyhow!("ledger batcher dropped a reply")))?
             .map_err(|e| RepoError::Unexpected(anyhow::anyhow!(e)))
+    }
+
+    /// Submits one group and waits for its batch to commit.
+    pub async fn submit(&self, group: Vec<TransferRequest>) -> Result<GroupOutcome, RepoError> {
+        self.submit_many(vec![group])
+            .await?
+            .pop()
+            .ok_or_else(|| RepoError::Unexpected(anyhow::anyhow!("no outcome for the group")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::StoreOptions;
+    use domain::Currency;
+    use domain::ledger::{AccountKind, Balance, check_invariants};
+    use domain::repo::WalletRepo;
+
+    fn transfer(id: &str, from: &str, to: &str, amount: i64) -> TransferRequest {
+        TransferRequest {
+            id: id.to_owned(),
+            debit_account: from.to_owned(),
+            credit_account: to.to_owned(),
+            amount,
+            currency: Currency::IDR,
+            phase: Phase::Posted,
+        }
+    }
+
+    #[tokio::test]
+    async fn batched_groups_keep_their_own_outcomes_and_the_invariants() {
+        let url = crate::testing::fresh_database_url().await.unwrap();
+        let store = Store::open(&StoreOptions {
+            sqlite_full_sync: false,
+            ..StoreOptions::new(url, 4)
+        })
+        .await
+        .unwrap();
+        let account = |id: &str, kind| LedgerAccount {
+            id: id.into(),
+            kind,
+            currency: Currency::IDR,
+            balance: Balance::default(),
+        };
+        store
+            .create_ledger_accounts(
+                &[
+                    account("bank", AccountKind::BankClearing),
+                    account("a", AccountKind::CustomerWallet),
+                    account("b", AccountKind::CustomerWallet),
+                ],
+                0,
+            )
+            .await
+            .unwrap();
+        let batcher = LedgerBatcher::start(store.clone(), 1000);
+        let funded = batcher
+            .submit(vec![transfer(
+                &uuid::Uuid::now_v7().to_string(),
+                "bank",
+                "a",
+                100,
+            )])
+            .await
+            .unwrap();
+        assert_eq!(funded, GroupOutcome::Posted);
+        // Many submitters at once, each with several groups: a retry, an overdraft, a linked pair.
+        let repeat = uuid::Uuid::now_v7().to_string();
+        let mut tasks = Vec::new();
+        for i in 0..16 {
+            let (batcher, repeat) = (batcher.clone(), repeat.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut groups = vec![
+                    vec![transfer(&uuid::Uuid::now_v7().to_string(), "a", "b", 1)],
+                    vec![transfer(&repeat, "bank", "b", 5)],
+                    vec![transfer(
+                        &uuid::Uuid::now_v7().to_string(),
+                        "b",
+                        "a",
+                        1_000_000,
+                    )],
+                ];
+                if i == 0 {
+                    groups.push(vec![
+                        transfer(&uuid::Uuid::now_v7().to_string(), "bank", "a", 7),
+                        transfer(&uuid::Uuid::now_v7().to_string(), "a", "nowhere", 1),
+                    ]);
+                }
+                batcher.submit_many(groups).await.unwrap()
+            }));
+        }
+        let mut posted_repeat = 0;
+        for t in tasks {
+            let outcomes = t.await.unwrap();
+            assert_eq!(outcomes[0], GroupOutcome::Posted);
+            if outcomes[1] == GroupOutcome::Posted {
+                posted_repeat += 1;
+            } else {
+                assert_eq!(outcomes[1], GroupOutcome::Exists);
+            }
+            assert!(matches!(
+                outcomes[2],
+                GroupOutcome::Refused {
+                    error: LedgerError::InsufficientFunds { .. },
+                    ..
+                }
+            ));
+            if outcomes.len() == 4 {
+                assert!(matches!(
+                    outcomes[3],
+                    GroupOutcome::Refused {
+                        index: 1,
+                        error: LedgerError::AccountNotFound { .. }
+                    }
+                ));
+            }
+        }
+        assert_eq!(
+            posted_repeat, 1,
+            "a transfer id posts once however often it is sent"
+        );
+        let accounts = store.ledger_accounts().await.unwrap();
+        check_invariants(accounts.iter()).unwrap();
+        let a = accounts.iter().find(|x| x.id == "a").unwrap();
+        assert_eq!(
+            a.balance.posted(),
+            100 - 16,
+            "the refused linked pair left no trace"
+        );
+        let b = accounts.iter().find(|x| x.id == "b").unwrap();
+        assert_eq!(b.balance.posted(), 16 + 5);
     }
 }
