@@ -560,6 +560,27 @@ impl Store {
                 .execute(&mut *conn)
                 .await
                 .map_err(db_err)?;
+                // Refunded in full: the payment now shows as reversed in the history.
+                let payment = Self::tx_in(conn, &refund.payment_id).await?;
+                let row = sqlx::query(
+                    "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total FROM wallet_transactions \
+                     WHERE original_id = $1 AND kind = 'refund' AND status = 'succeeded'",
+                )
+                .bind(refund.payment_id.clone())
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(db_err)?;
+                if col::<i64>(&row, "total")? >= payment.amount.minor {
+                    Self::set_tx_status(
+                        conn,
+                        &payment.id,
+                        TransactionStatus::Reversed,
+                        None,
+                        None,
+                        now_us,
+                    )
+                    .await?;
+                }
                 Ok((RefundStatus::Succeeded, Some(tx.id)))
             }
             // The merchant's settlement cannot cover it (already paid out): the refund fails

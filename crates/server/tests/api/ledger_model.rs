@@ -49,8 +49,13 @@ fn history_balance(txs: &[domain::wallet::WalletTransaction]) -> (i64, i64) {
     let mut held = 0;
     for t in txs {
         match (t.status, t.kind.is_outgoing()) {
-            (TransactionStatus::Succeeded, true) => posted -= t.amount.minor,
-            (TransactionStatus::Succeeded, false) => posted += t.amount.minor,
+            // A reversed payment moved its money; the refunds moving it back are their own rows.
+            (TransactionStatus::Succeeded | TransactionStatus::Reversed, true) => {
+                posted -= t.amount.minor
+            }
+            (TransactionStatus::Succeeded | TransactionStatus::Reversed, false) => {
+                posted += t.amount.minor
+            }
             (TransactionStatus::Pending, true) => held += t.amount.minor,
             _ => {}
         }

@@ -1106,3 +1106,59 @@ async fn linked_transfers_post_together_or_not_at_all() {
     assert_eq!(v["errors"][0]["code"], "account_not_found");
     app.assert_ledger_balanced().await;
 }
+
+#[tokio::test]
+async fn a_payment_refunded_in_full_shows_as_reversed() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let token = app.customer_token().await;
+    let pay = paid(&app, &admin, 30_000_00).await;
+    let first = app
+        .post_idem(
+            &format!("/api/v1/transactions/{pay}/refunds"),
+            &token,
+            "r1",
+            json!({"amount_minor": 20_000_00, "reason": "damaged"}),
+        )
+        .await;
+    assert_eq!(first.json()["status"], "succeeded");
+    let detail = app
+        .get(&format!("/api/v1/transactions/{pay}"), Some(&token))
+        .await
+        .json();
+    assert_eq!(
+        detail["transaction"]["status"], "succeeded",
+        "partly refunded is still a payment"
+    );
+    let rest = app
+        .post_idem(
+            &format!("/api/v1/transactions/{pay}/refunds"),
+            &token,
+            "r2",
+            json!({"amount_minor": 10_000_00, "reason": "damaged"}),
+        )
+        .await;
+    assert_eq!(rest.json()["status"], "succeeded");
+    let detail = app
+        .get(&format!("/api/v1/transactions/{pay}"), Some(&token))
+        .await
+        .json();
+    assert_eq!(detail["transaction"]["status"], "reversed");
+    let reversed = app
+        .get("/api/v1/transactions?status=reversed", Some(&token))
+        .await
+        .json();
+    assert_eq!(reversed["items"].as_array().unwrap().len(), 1);
+    // Nothing left to refund.
+    let more = app
+        .post_idem(
+            &format!("/api/v1/transactions/{pay}/refunds"),
+            &token,
+            "r3",
+            json!({"amount_minor": 1_00, "reason": "damaged"}),
+        )
+        .await
+        .json();
+    assert_eq!(more["status"], "rejected");
+    app.assert_ledger_balanced().await;
+}
