@@ -286,7 +286,7 @@ impl Default for RefundPolicy {
 }
 
 /// The rule that decided a refund request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "rule", rename_all = "snake_case")]
 pub enum PolicyRule {
     /// Approved: below the automatic-approval amount.

@@ -55,7 +55,7 @@ pub async fn request_id(req: Request, next: Next) -> Response {
 /// elsewhere, so no client ever sees a bare status or framework text.
 pub async fn uniform_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let is_api = is_api_path(req.uri().path());
-    let locale = crate::pages::request_locale(&state, req.headers());
+    let locale = crate::pages::request_locale(req.headers());
     let resp = next.run(req).await;
     let status = resp.status();
     if !(status.is_client_error() || status.is_server_error()) {

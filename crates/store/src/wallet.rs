@@ -130,6 +130,8 @@ fn new_reference(now_us: i64) -> String {
 
 /// What a new transaction row holds.
 struct NewTx<'a> {
+    /// Chosen before the ledger transfer is written, so the transfer records it directly.
+    id: String,
     customer: &'a CustomerId,
     kind: TransactionKind,
     status: TransactionStatus,
@@ -346,7 +348,7 @@ impl Store {
         n: NewTx<'_>,
         now_us: i64,
     ) -> Result<WalletTransaction, RepoError> {
-        let id = uuid::Uuid::now_v7().to_string();
+        let id = n.id.clone();
         let reference = new_reference(now_us);
         let merchant_name: Option<String> = match n.merchant {
             Some(m) => sqlx::query("SELECT name FROM merchants WHERE id = $1")
@@ -443,7 +445,16 @@ impl Store {
     }
 
     async fn tx_in(conn: &mut AnyConnection, id: &str) -> Result<WalletTransaction, RepoError> {
-        let sql = format!("SELECT {TX_COLUMNS} FROM wallet_transactions WHERE id = $1");
+        Self::tx_in_locked(conn, id, "").await
+    }
+
+    /// One transaction, with `lock` (`""` or `" FOR UPDATE"`) appended to the query.
+    async fn tx_in_locked(
+        conn: &mut AnyConnection,
+        id: &str,
+        lock: &str,
+    ) -> Result<WalletTransaction, RepoError> {
+        let sql = format!("SELECT {TX_COLUMNS} FROM wallet_transactions WHERE id = $1{lock}");
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(id.to_owned())
             .fetch_optional(conn)
@@ -528,15 +539,16 @@ impl Store {
             currency,
             phase: Phase::Posted,
         };
-        let tx_id_hint = uuid::Uuid::now_v7().to_string();
+        let refund_tx_id = uuid::Uuid::now_v7().to_string();
         match self
-            .post_batch(conn, &[request], Some(&tx_id_hint), now_us)
+            .post_batch(conn, &[request], Some(&refund_tx_id), now_us)
             .await?
         {
             Ok(_) => {
                 let tx = Self::insert_tx(
                     conn,
                     NewTx {
+                        id: refund_tx_id,
                         customer: &refund.customer_id,
                         kind: TransactionKind::Refund,
                         status: TransactionStatus::Succeeded,
@@ -552,14 +564,6 @@ impl Store {
                     now_us,
                 )
                 .await?;
-                sqlx::query(
-                    "UPDATE ledger_transfers SET transaction_id = $1 WHERE transaction_id = $2",
-                )
-                .bind(tx.id.clone())
-                .bind(tx_id_hint)
-                .execute(&mut *conn)
-                .await
-                .map_err(db_err)?;
                 // Refunded in full: the payment now shows as reversed in the history.
                 let payment = Self::tx_in(conn, &refund.payment_id).await?;
                 let row = sqlx::query(
@@ -815,8 +819,9 @@ impl WalletRepo for Store {
             currency,
             phase,
         };
+        let main_id = uuid::Uuid::now_v7().to_string();
         let verdict = self
-            .post_batch(conn, std::slice::from_ref(&request), None, now_us)
+            .post_batch(conn, std::slice::from_ref(&request), Some(&main_id), now_us)
             .await?;
         let (status, failure) = match &verdict {
             Ok(_) if held => (TransactionStatus::Pending, None),
@@ -831,9 +836,17 @@ impl WalletRepo for Store {
             ),
             Err(e) => return Err(RepoError::InvalidState(e.to_string())),
         };
+        // A transfer that went through gets its receiving side; each side points at the other.
+        let receiver = match (op, status) {
+            (WalletOperation::Transfer { to, .. }, TransactionStatus::Succeeded) => {
+                Some((to, uuid::Uuid::now_v7().to_string()))
+            }
+            _ => None,
+        };
         let main = Self::insert_tx(
             conn,
             NewTx {
+                id: main_id,
                 customer,
                 kind,
                 status,
@@ -842,50 +855,34 @@ impl WalletRepo for Store {
                 counterparty,
                 failure,
                 description: description.clone(),
-                original_id: None,
+                original_id: receiver.as_ref().map(|(_, id)| id.clone()),
                 hold_transfer_id: held.then(|| transfer_id.clone()),
                 unusual,
             },
             now_us,
         )
         .await?;
-        if verdict.is_ok() {
-            sqlx::query("UPDATE ledger_transfers SET transaction_id = $1 WHERE id = $2")
-                .bind(main.id.clone())
-                .bind(transfer_id)
-                .execute(&mut *conn)
-                .await
-                .map_err(db_err)?;
-            if let (WalletOperation::Transfer { to, .. }, TransactionStatus::Succeeded) =
-                (op, status)
-            {
-                let incoming = Self::insert_tx(
-                    conn,
-                    NewTx {
-                        customer: to,
-                        kind: TransactionKind::TransferIn,
-                        status,
-                        amount,
-                        merchant: None,
-                        counterparty: Some(customer),
-                        failure: None,
-                        description,
-                        original_id: Some(main.id.clone()),
-                        hold_transfer_id: None,
-                        unusual: None,
-                    },
-                    now_us,
-                )
-                .await?;
-                sqlx::query("UPDATE wallet_transactions SET original_id = $1 WHERE id = $2")
-                    .bind(incoming.id)
-                    .bind(main.id.clone())
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(db_err)?;
-            }
+        if let Some((to, incoming_id)) = receiver {
+            Self::insert_tx(
+                conn,
+                NewTx {
+                    id: incoming_id,
+                    customer: to,
+                    kind: TransactionKind::TransferIn,
+                    status,
+                    amount,
+                    merchant: None,
+                    counterparty: Some(customer),
+                    failure: None,
+                    description,
+                    original_id: Some(main.id.clone()),
+                    hold_transfer_id: None,
+                    unusual: None,
+                },
+                now_us,
+            )
+            .await?;
         }
-        let main = Self::tx_in(conn, &main.id).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(main)
     }
@@ -929,6 +926,7 @@ impl WalletRepo for Store {
         let t = Self::insert_tx(
             &mut tx,
             NewTx {
+                id: uuid::Uuid::now_v7().to_string(),
                 customer: op.customer(),
                 kind,
                 status: TransactionStatus::Failed,
@@ -944,7 +942,6 @@ impl WalletRepo for Store {
             now_us,
         )
         .await?;
-        let t = Self::tx_in(&mut tx, &t.id).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(t)
     }
@@ -1310,16 +1307,7 @@ impl WalletRepo for Store {
     ) -> Result<Refund, RepoError> {
         let mut tx = self.begin_write().await?;
         // Lock the payment row on PostgreSQL so concurrent requests for it queue up.
-        let lock_sql = format!(
-            "SELECT id FROM wallet_transactions WHERE id = $1{}",
-            self.for_update()
-        );
-        sqlx::query(AssertSqlSafe(lock_sql))
-            .bind(payment_id.to_owned())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        let payment = Self::tx_in(&mut tx, payment_id).await?;
+        let payment = Self::tx_in_locked(&mut tx, payment_id, self.for_update()).await?;
         let Some(merchant) = payment
             .merchant_id
             .clone()

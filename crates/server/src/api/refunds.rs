@@ -14,7 +14,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use domain::wallet::{Refund, RefundDecision, RefundPolicy, RefundReason, RefundStatus};
+use domain::wallet::{
+    PolicyRule, Refund, RefundDecision, RefundPolicy, RefundReason, RefundStatus,
+};
 use domain::{Limit, MerchantId, Principal, Role, ValidationError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -57,20 +59,14 @@ pub struct RefundView {
 
 /// The message key of a stored rule (`{"rule": "auto_approve_below", …}`).
 pub fn rule_message(rule: &serde_json::Value, tr: &Tr) -> String {
-    let name = rule.get("rule").and_then(|r| r.as_str()).unwrap_or("");
-    let key = match name {
-        "auto_approve_below" => "refund-rule-auto-approve",
-        "merchant_approval_required" => "refund-rule-merchant-approval",
-        "outside_window" => "refund-rule-outside-window",
-        "reason_not_accepted" => "refund-rule-reason-not-accepted",
-        "partial_not_allowed" => "refund-rule-partial-not-allowed",
-        "too_many_refunds" => "refund-rule-too-many",
-        "exceeds_refundable" => "refund-rule-exceeds-refundable",
-        "payment_not_refundable" => "refund-rule-payment-not-refundable",
-        "amount_not_positive" => "refund-rule-amount-not-positive",
-        "rejected_by_merchant" => "refund-rule-rejected-by-merchant",
-        "policy_overridden" => "refund-rule-policy-overridden",
-        _ => return String::new(),
+    // A policy rule knows its own message; two decisions people make are stored beside them.
+    let key = match serde_json::from_value::<PolicyRule>(rule.clone()) {
+        Ok(r) => r.message_key(),
+        Err(_) => match rule.get("rule").and_then(|r| r.as_str()) {
+            Some("rejected_by_merchant") => "refund-rule-rejected-by-merchant",
+            Some("policy_overridden") => "refund-rule-policy-overridden",
+            _ => return String::new(),
+        },
     };
     let days = rule
         .get("window_days")

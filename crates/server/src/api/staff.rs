@@ -12,9 +12,7 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use domain::repo::RepoError;
-use domain::{
-    DisplayName, Email, GroupId, Locale, MerchantId, NewStaff, Password, Role, ValidationError,
-};
+use domain::{DisplayName, Email, Locale, MerchantId, NewStaff, Password, Role, ValidationError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -183,7 +181,7 @@ async fn parse_new_staff(
         display_name,
         role,
         merchant_id,
-        group_id: group_id.map(|g: GroupId| g),
+        group_id,
         locale,
     };
     new.validate()?;

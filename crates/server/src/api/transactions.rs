@@ -307,22 +307,18 @@ impl HistoryFilter {
             .as_deref()
             .map(|s| s.chars().take(100).collect::<String>())
             .filter(|s| !s.trim().is_empty());
-        let limit = Limit::parse(self.limit);
-        let cursor = self
-            .cursor
-            .as_deref()
-            .filter(|c| !c.is_empty())
-            .map(Cursor::decode)
-            .transpose();
-        if let Err(e) = &limit {
-            errors.extend(e.errors.clone());
+        let page = crate::api::views::PageParams {
+            limit: self.limit,
+            cursor: self.cursor.clone().filter(|c| !c.is_empty()),
         }
-        if let Err(e) = &cursor {
+        .parse();
+        if let Err(e) = &page {
             errors.extend(e.errors.clone());
         }
         if !errors.is_empty() {
             return Err(ValidationError { errors }.into());
         }
+        let (limit, cursor) = page?;
         let merchant_param = self
             .merchant_id
             .as_deref()
@@ -356,9 +352,6 @@ impl HistoryFilter {
                 q.merchant_id = merchant_param;
             }
         }
-        let (Ok(limit), Ok(cursor)) = (limit, cursor) else {
-            return Err(ApiError::Unexpected(anyhow::anyhow!("validated above")));
-        };
         Ok((q, cursor, limit))
     }
 }

@@ -43,7 +43,7 @@ pub fn router() -> Router<AppState> {
 
 /// The language of a request without a signed-in user: explicit choice (cookie), then
 /// the browser's `Accept-Language`, then English.
-pub fn request_locale(_state: &AppState, headers: &HeaderMap) -> Locale {
+pub fn request_locale(headers: &HeaderMap) -> Locale {
     cookie_locale(headers)
         .or_else(|| accept_language(headers))
         .unwrap_or_default()
@@ -82,7 +82,7 @@ impl FromRequestParts<AppState> for PageCtx {
         let auth = match auth::session_cookie(&parts.headers) {
             Some(token) => auth::resolve(state, &token, SessionKind::Cookie)
                 .await
-                .map_err(|e| error_page(state, request_locale(state, &parts.headers), &e))?,
+                .map_err(|e| error_page(state, request_locale(&parts.headers), &e))?,
             None => None,
         };
         // An explicit choice wins, then the account's setting, then the browser's.
