@@ -3,6 +3,30 @@
 //! This crate does no IO. Storage, HTTP and the clock live in other crates and reach
 //! the domain through the repository traits in [`repo`] and plain values.
 
+/// A closed set of values stored and sent by name (`"failed_transaction"`).
+macro_rules! string_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $s:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name {
+            $($(#[$vdoc])* #[serde(rename = $s)] $variant),+
+        }
+        impl $name {
+            /// Every value.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// Stored and wire name.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $s),+ }
+            }
+            /// Parses the stored name.
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($s => Some($name::$variant),)+ _ => None }
+            }
+        }
+    };
+}
+
+pub mod files;
 pub mod help;
 pub mod identity;
 pub mod ids;
@@ -12,6 +36,7 @@ pub mod money;
 pub mod page;
 pub mod region;
 pub mod repo;
+pub mod ticket;
 pub mod validation;
 pub mod wallet;
 

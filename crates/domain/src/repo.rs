@@ -12,6 +12,11 @@ use crate::locale::Locale;
 use crate::money::Currency;
 use crate::page::{Cursor, Limit, Page};
 use crate::region::Region;
+use crate::ticket::{
+    Actor, CallEvent, CallLog, Channel, Contact, DeliveryOutcome, NewMessage, NewTicket,
+    OutboxItem, Rating, Ticket, TicketChanges, TicketEvent, TicketLink, TicketMessage, TicketQuery,
+    TicketStatus,
+};
 use crate::wallet::{
     FailureReason, FlagReason, Refund, RefundDecision, RefundPolicy, RefundReason, RefundStatus,
     TransactionFlag, TransactionNote, TransactionQuery, WalletOperation, WalletTransaction,
@@ -390,10 +395,223 @@ pub trait HelpRepo: Send + Sync {
     async fn set_help_synonyms(&self, toml: &str, now_us: i64) -> Result<(), RepoError>;
 }
 
+/// A contact's channel identity and what the channel told us about them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactIdentity {
+    /// The channel.
+    pub channel: Channel,
+    /// Messenger PSID, X user id, phone number (E.164) or email.
+    pub external_id: String,
+    /// Name to show.
+    pub display_name: String,
+    /// Email, when known.
+    pub email: Option<String>,
+    /// Phone, when known.
+    pub phone: Option<String>,
+    /// The customer this identity belongs to, when the channel proves it (the caller's
+    /// number matches a customer's verified phone).
+    pub customer_id: Option<CustomerId>,
+}
+
+/// A ticket message plus the outbox row that delivers it, when it goes to a platform.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// Platform.
+    pub channel: Channel,
+    /// The platform's id of the recipient.
+    pub recipient: String,
+}
+
+/// What adding a message did.
+#[derive(Debug, Clone)]
+pub struct MessageOutcome {
+    /// The stored message.
+    pub message: TicketMessage,
+    /// The ticket after the message (status may have changed).
+    pub ticket: Ticket,
+    /// True when this was a duplicate delivery of a message already stored (same channel
+    /// and external id): nothing was written.
+    pub duplicate: bool,
+}
+
+/// A call event as recorded: the call and the ticket it belongs to.
+#[derive(Debug, Clone)]
+pub struct CallOutcome {
+    /// The call after the event.
+    pub call: CallLog,
+    /// Its ticket.
+    pub ticket: Ticket,
+    /// True when the provider's event id was seen before: nothing was written.
+    pub duplicate: bool,
+}
+
+/// A help-center contact-form outcome: the customer read a suggested article and left
+/// (deflected), or went on to send the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deflection {
+    /// What they had typed.
+    pub query: String,
+    /// The article they opened or were shown, if any.
+    pub article_slug: Option<String>,
+    /// `deflected` or `continued`.
+    pub outcome: String,
+    /// The language.
+    pub locale: Locale,
+    /// When (µs).
+    pub at_us: i64,
+}
+
+/// Tickets, their threads, channel contacts, phone calls and the delivery outbox.
+#[async_trait]
+pub trait TicketRepo: Send + Sync {
+    /// The contact with this channel identity, created on first sight. A known customer
+    /// id on the identity is stored on the contact (and kept once set).
+    async fn upsert_contact(
+        &self,
+        identity: &ContactIdentity,
+        now_us: i64,
+    ) -> Result<Contact, RepoError>;
+    /// One contact.
+    async fn contact(&self, id: &str) -> Result<Contact, RepoError>;
+    /// Identifies a contact as a customer: the contact and every ticket it requested move
+    /// to the customer, recorded in each ticket's history.
+    async fn merge_contact(
+        &self,
+        contact_id: &str,
+        customer: &CustomerId,
+        actor: &Actor,
+        now_us: i64,
+    ) -> Result<u64, RepoError>;
+    /// Opens a ticket with its first message, numbered from one shared counter. A first
+    /// message whose external id was stored before is a duplicate delivery: the existing
+    /// ticket is returned with `duplicate = true` and nothing is written.
+    async fn create_ticket(
+        &self,
+        new: &NewTicket,
+        delivery: Option<&Delivery>,
+        now_us: i64,
+    ) -> Result<MessageOutcome, RepoError>;
+    /// One ticket by id.
+    async fn ticket(&self, id: &str) -> Result<Ticket, RepoError>;
+    /// One ticket by number.
+    async fn ticket_by_number(&self, number: i64) -> Result<Ticket, RepoError>;
+    /// The requester's most recent ticket on a channel that is not closed, for threading
+    /// social messages and calls by sender.
+    async fn latest_active_ticket(
+        &self,
+        contact_id: &str,
+        channel: Channel,
+    ) -> Result<Option<Ticket>, RepoError>;
+    /// Tickets, most recently updated first, keyset-paginated.
+    async fn tickets(
+        &self,
+        query: &TicketQuery,
+        after: Option<&Cursor>,
+        limit: Limit,
+    ) -> Result<Page<Ticket>, RepoError>;
+    /// The thread, oldest first (internal notes included; callers filter).
+    async fn ticket_messages(&self, ticket_id: &str) -> Result<Vec<TicketMessage>, RepoError>;
+    /// The history, oldest first.
+    async fn ticket_events(&self, ticket_id: &str) -> Result<Vec<TicketEvent>, RepoError>;
+    /// Adds a message, moving the status by the rules (staff may ask for a status with a
+    /// reply), and queues its delivery when given — all in one database transaction, so a
+    /// reply is never stored without its delivery or the other way round. A message whose
+    /// external id was stored before is a duplicate: nothing is written.
+    async fn add_message(
+        &self,
+        ticket_id: &str,
+        message: &NewMessage,
+        requested_status: Option<TicketStatus>,
+        delivery: Option<&Delivery>,
+        now_us: i64,
+    ) -> Result<MessageOutcome, RepoError>;
+    /// Applies staff changes, checking status rules, recording each change in the history.
+    async fn update_ticket(
+        &self,
+        ticket_id: &str,
+        changes: &TicketChanges,
+        actor: &Actor,
+        now_us: i64,
+    ) -> Result<Ticket, RepoError>;
+    /// Links a wallet record (no-op if already linked).
+    async fn link_record(
+        &self,
+        ticket_id: &str,
+        link: &TicketLink,
+        actor: &Actor,
+        now_us: i64,
+    ) -> Result<Ticket, RepoError>;
+    /// Unlinks a wallet record.
+    async fn unlink_record(
+        &self,
+        ticket_id: &str,
+        link: &TicketLink,
+        actor: &Actor,
+        now_us: i64,
+    ) -> Result<Ticket, RepoError>;
+    /// Stores the requester's rating (replacing an earlier one) once solved.
+    async fn rate_ticket(
+        &self,
+        ticket_id: &str,
+        rating: &Rating,
+        now_us: i64,
+    ) -> Result<Ticket, RepoError>;
+    /// Records a telephony event. The first event of a call opens its call log on the
+    /// ticket given by `ticket_for_new_call`; later events update it. `event_id` makes
+    /// redelivered events no-ops.
+    async fn record_call_event(
+        &self,
+        event_id: &str,
+        call_id: &str,
+        from_number: &str,
+        event: &CallEvent,
+        ticket_for_new_call: &str,
+        now_us: i64,
+    ) -> Result<CallOutcome, RepoError>;
+    /// The ticket a provider's call belongs to, if the call was seen before.
+    async fn call_ticket(&self, call_id: &str) -> Result<Option<String>, RepoError>;
+    /// Logs a call by hand (an agent's summary).
+    async fn log_call(
+        &self,
+        call: &CallLog,
+        actor: &Actor,
+        now_us: i64,
+    ) -> Result<CallLog, RepoError>;
+    /// A ticket's calls, oldest first.
+    async fn ticket_calls(&self, ticket_id: &str) -> Result<Vec<CallLog>, RepoError>;
+    /// Claims up to `limit` deliveries that are due, for `lease_us`: each is handed to one
+    /// node only (PostgreSQL: `FOR UPDATE SKIP LOCKED`); an unfinished claim is retried
+    /// after its lease ends, so a node dying mid-delivery loses nothing.
+    async fn claim_outbox(
+        &self,
+        node: &str,
+        now_us: i64,
+        lease_us: i64,
+        limit: u32,
+    ) -> Result<Vec<OutboxItem>, RepoError>;
+    /// Records how a claimed delivery ended; failures are rescheduled with backoff until
+    /// the attempts run out. The message's delivery state follows.
+    async fn finish_outbox(
+        &self,
+        id: &str,
+        node: &str,
+        outcome: &DeliveryOutcome,
+        now_us: i64,
+    ) -> Result<(), RepoError>;
+    /// Stores the hash of a guest's secret ticket link.
+    async fn set_guest_key(&self, ticket_id: &str, key_hash: &str) -> Result<(), RepoError>;
+    /// The ticket a guest's secret link opens.
+    async fn ticket_by_guest_key(&self, key_hash: &str) -> Result<Ticket, RepoError>;
+    /// Records a contact-form outcome.
+    async fn record_deflection(&self, deflection: &Deflection) -> Result<(), RepoError>;
+    /// `(deflected, continued)` counts since a time.
+    async fn deflection_counts(&self, since_us: i64) -> Result<(i64, i64), RepoError>;
+}
+
 /// Everything the server needs from storage.
 #[async_trait]
 pub trait Repository:
-    IdentityRepo + SessionRepo + DirectoryRepo + IdempotencyRepo + WalletRepo + HelpRepo
+    IdentityRepo + SessionRepo + DirectoryRepo + IdempotencyRepo + WalletRepo + HelpRepo + TicketRepo
 {
     /// Cheap round trip to the database, for readiness checks.
     async fn ping(&self) -> Result<(), RepoError>;

@@ -15,6 +15,154 @@ pub struct Config {
     pub auth: AuthConfig,
     /// Logging.
     pub log: LogConfig,
+    /// Social and phone channels, and the outbox that delivers replies to them.
+    pub channels: ChannelsConfig,
+    /// Where uploaded files (ticket attachments, complaint evidence) are kept.
+    pub files: FilesConfig,
+}
+
+/// Social and phone channels. A channel whose secret is empty is switched off: its
+/// webhook answers 404 and nothing is queued for it.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChannelsConfig {
+    /// Facebook Messenger Platform.
+    pub messenger: MessengerConfig,
+    /// X Account Activity API (direct messages).
+    pub x: XConfig,
+    /// The phone hotline's telephony provider.
+    pub telephony: TelephonyConfig,
+    /// Delivery of replies to the platforms.
+    pub outbox: OutboxConfig,
+}
+
+/// Facebook Messenger Platform.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MessengerConfig {
+    /// The token Meta sends back in the GET verification challenge.
+    pub verify_token: String,
+    /// The app secret: `X-Hub-Signature-256` is the HMAC-SHA256 of the body with it.
+    pub app_secret: String,
+    /// Page access token for the Send API.
+    pub page_access_token: String,
+    /// Graph API base URL (tests point it at a local server).
+    pub api_base: String,
+}
+
+impl Default for MessengerConfig {
+    fn default() -> Self {
+        Self {
+            verify_token: String::new(),
+            app_secret: String::new(),
+            page_access_token: String::new(),
+            api_base: "https://graph.facebook.com/v21.0".into(),
+        }
+    }
+}
+
+/// X Account Activity API.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct XConfig {
+    /// The app's consumer secret: CRC answers and `x-twitter-webhooks-signature` use it.
+    pub consumer_secret: String,
+    /// OAuth 2.0 user access token of the support account, for sending direct messages.
+    pub access_token: String,
+    /// API base URL (tests point it at a local server).
+    pub api_base: String,
+}
+
+impl Default for XConfig {
+    fn default() -> Self {
+        Self {
+            consumer_secret: String::new(),
+            access_token: String::new(),
+            api_base: "https://api.x.com".into(),
+        }
+    }
+}
+
+/// The phone hotline's telephony webhook.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TelephonyConfig {
+    /// Shared secret signing each call event.
+    pub secret: String,
+    /// Oldest accepted signature timestamp, in seconds, against replays.
+    pub tolerance_secs: i64,
+    /// Voice-menu digit to ticket category (`"1" = "account_sign_in"`).
+    pub menu: std::collections::BTreeMap<String, String>,
+}
+
+impl Default for TelephonyConfig {
+    fn default() -> Self {
+        let menu = [
+            ("1", "account_sign_in"),
+            ("2", "failed_transaction"),
+            ("3", "refund"),
+            ("4", "coupon"),
+            ("5", "card_linking"),
+            ("6", "merchant_complaint"),
+            ("7", "privacy_security"),
+            ("0", "other"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        Self {
+            secret: String::new(),
+            tolerance_secs: 300,
+            menu,
+        }
+    }
+}
+
+/// Delivery of replies to the platforms.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutboxConfig {
+    /// How often each node looks for due deliveries, in milliseconds.
+    pub poll_ms: u64,
+    /// How long a node owns a claimed delivery before another may retry it, in seconds.
+    pub lease_secs: i64,
+    /// Deliveries claimed at once.
+    pub batch: u32,
+    /// Time allowed for one call to a platform, in seconds.
+    pub http_timeout_secs: u64,
+}
+
+impl Default for OutboxConfig {
+    fn default() -> Self {
+        Self {
+            poll_ms: 1000,
+            lease_secs: 60,
+            batch: 20,
+            http_timeout_secs: 10,
+        }
+    }
+}
+
+/// Uploaded files.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FilesConfig {
+    /// Directory for the local file store (created on start).
+    pub dir: String,
+    /// Largest file accepted, in bytes.
+    pub max_file_bytes: usize,
+    /// Most files on one message.
+    pub max_files_per_message: usize,
+}
+
+impl Default for FilesConfig {
+    fn default() -> Self {
+        Self {
+            dir: "paydesk-files".into(),
+            max_file_bytes: 5 * 1024 * 1024,
+            max_files_per_message: 5,
+        }
+    }
 }
 
 /// HTTP listener and limits.
@@ -114,6 +262,18 @@ impl Config {
     pub fn redacted(&self) -> Config {
         let mut c = self.clone();
         c.database.url = redact_url(&c.database.url);
+        for secret in [
+            &mut c.channels.messenger.app_secret,
+            &mut c.channels.messenger.page_access_token,
+            &mut c.channels.messenger.verify_token,
+            &mut c.channels.x.consumer_secret,
+            &mut c.channels.x.access_token,
+            &mut c.channels.telephony.secret,
+        ] {
+            if !secret.is_empty() {
+                *secret = "***".into();
+            }
+        }
         c
     }
 }

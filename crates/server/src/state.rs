@@ -25,11 +25,14 @@ pub struct AppState {
     /// The help-center search index (in memory, locked inside; empty until
     /// [`AppState::load_help_index`] fills it from the database).
     pub help: Arc<search::HelpIndex>,
+    /// Uploaded files (attachments, evidence).
+    pub files: Arc<dyn domain::files::FileStore>,
 }
 
 impl AppState {
     /// Builds the state for a repository and configuration.
     pub fn new(repo: Arc<dyn Repository>, config: Config) -> anyhow::Result<Self> {
+        let files = Arc::new(store::files::LocalFiles::open(&config.files.dir)?);
         let passwords =
             Passwords::new(config.auth.argon2_memory_kib, config.auth.argon2_iterations)?;
         Ok(Self {
@@ -40,6 +43,7 @@ impl AppState {
             passwords,
             openapi: Arc::new(crate::api::openapi()),
             help: Arc::new(search::HelpIndex::build(&[])?),
+            files,
         })
     }
 

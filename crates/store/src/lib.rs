@@ -3,6 +3,7 @@
 
 pub mod bench;
 mod directory;
+pub mod files;
 pub mod fts;
 mod help;
 mod idempotency;
@@ -11,6 +12,7 @@ pub mod ledger_batch;
 mod seed;
 mod sessions;
 pub mod testing;
+mod tickets;
 pub mod wallet;
 
 pub use seed::SeedOutcome;

@@ -91,6 +91,10 @@ pub fn test_config() -> Config {
     // Cheap hashing keeps the suite fast; production uses the OWASP parameters.
     config.auth.argon2_memory_kib = 64;
     config.auth.argon2_iterations = 1;
+    config.files.dir = std::env::temp_dir()
+        .join(format!("paydesk-test-files-{}", uuid::Uuid::now_v7()))
+        .display()
+        .to_string();
     config
 }
 

@@ -1,0 +1,1519 @@
+//! Tickets, threads, channel contacts, phone calls, the delivery outbox and contact-form
+//! outcomes. Every change that touches a ticket runs in one database transaction holding
+//! the ticket's row (`BEGIN IMMEDIATE` on SQLite, `FOR UPDATE` on PostgreSQL), and applies
+//! the domain's lifecycle rules there, so concurrent replies and status changes serialise.
+
+use crate::{Backend, Filters, Order, Store, col, db_err, like_pattern};
+use async_trait::async_trait;
+use domain::repo::{
+    CallOutcome, ContactIdentity, Deflection, Delivery, MessageOutcome, RepoError, TicketRepo,
+};
+use domain::ticket::{
+    Actor, ActorKind, Attachment, CallEvent, CallLog, CallState, Category, Channel, Contact,
+    DeliveryOutcome, DeliveryState, LinkKind, MAX_DELIVERY_ATTEMPTS, NewMessage, NewTicket,
+    OutboxItem, Priority, Rating, ReportedTransaction, Requester, Ticket, TicketChanges,
+    TicketEvent, TicketLink, TicketMessage, TicketQuery, TicketStatus, Visibility,
+    call_state_after, check_rating, check_status_change, retry_delay_secs, status_after_message,
+};
+use domain::{Cursor, CustomerId, GroupId, Limit, Locale, Page, StaffId};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AssertSqlSafe};
+
+const TICKET_COLUMNS: &str = "id, number, customer_id, contact_id, requester_name, channel, category, subject, status, priority, group_id, assignee_id, tags, locale, reported_at_us, reported_amount_minor, rating_score, rating_comment, rated_at_us, created_at_us, updated_at_us, solved_at_us";
+const MESSAGE_COLUMNS: &str = "id, ticket_id, author_kind, author_id, author_name, visibility, body, channel, external_id, delivery, delivery_error, created_at_us";
+const CALL_COLUMNS: &str = "id, ticket_id, call_id, from_number, state, ivr_choice, agent_id, started_at_us, answered_at_us, ended_at_us, recording_url, summary";
+const CONTACT_COLUMNS: &str =
+    "id, channel, external_id, display_name, email, phone, customer_id, created_at_us";
+
+fn corrupt(what: &str) -> RepoError {
+    RepoError::Unexpected(anyhow::anyhow!("stored ticket data {what} is not valid"))
+}
+
+fn parse_or<T>(value: Option<T>, what: &str) -> Result<T, RepoError> {
+    value.ok_or_else(|| corrupt(what))
+}
+
+fn invalid(e: impl std::fmt::Display) -> RepoError {
+    RepoError::InvalidState(e.to_string())
+}
+
+fn ticket_from_row(row: &AnyRow, links: Vec<TicketLink>) -> Result<Ticket, RepoError> {
+    let customer: Option<String> = col(row, "customer_id")?;
+    let contact: Option<String> = col(row, "contact_id")?;
+    let requester = match (customer, contact.clone()) {
+        (Some(c), _) => Requester::Customer(CustomerId::from_string(c)),
+        (None, Some(c)) => Requester::Contact(c),
+        (None, None) => return Err(corrupt("requester")),
+    };
+    let tags: String = col(row, "tags")?;
+    let rating_score: Option<i64> = col(row, "rating_score")?;
+    let rating = match rating_score {
+        Some(score) => Some(Rating {
+            score: u8::try_from(score).map_err(|_| corrupt("rating"))?,
+            comment: col::<Option<String>>(row, "rating_comment")?.unwrap_or_default(),
+            rated_at_us: col::<Option<i64>>(row, "rated_at_us")?.unwrap_or_default(),
+        }),
+        None => None,
+    };
+    Ok(Ticket {
+        id: col(row, "id")?,
+        number: col(row, "number")?,
+        requester,
+        requester_name: col(row, "requester_name")?,
+        contact_id: contact,
+        channel: parse_or(Channel::parse(&col::<String>(row, "channel")?), "channel")?,
+        category: parse_or(
+            Category::parse(&col::<String>(row, "category")?),
+            "category",
+        )?,
+        subject: col(row, "subject")?,
+        status: parse_or(
+            TicketStatus::parse(&col::<String>(row, "status")?),
+            "status",
+        )?,
+        priority: parse_or(
+            Priority::parse(&col::<String>(row, "priority")?),
+            "priority",
+        )?,
+        group_id: col::<Option<String>>(row, "group_id")?.map(GroupId::from_string),
+        assignee_id: col::<Option<String>>(row, "assignee_id")?.map(StaffId::from_string),
+        tags: serde_json::from_str(&tags).map_err(|_| corrupt("tags"))?,
+        locale: parse_or(Locale::parse(&col::<String>(row, "locale")?), "locale")?,
+        links,
+        reported: ReportedTransaction {
+            at_us: col(row, "reported_at_us")?,
+            amount_minor: col(row, "reported_amount_minor")?,
+        },
+        rating,
+        created_at_us: col(row, "created_at_us")?,
+        updated_at_us: col(row, "updated_at_us")?,
+        solved_at_us: col(row, "solved_at_us")?,
+    })
+}
+
+fn message_from_row(
+    row: &AnyRow,
+    attachments: Vec<Attachment>,
+) -> Result<TicketMessage, RepoError> {
+    Ok(TicketMessage {
+        id: col(row, "id")?,
+        ticket_id: col(row, "ticket_id")?,
+        author_kind: parse_or(
+            ActorKind::parse(&col::<String>(row, "author_kind")?),
+            "author kind",
+        )?,
+        author_id: col(row, "author_id")?,
+        author_name: col(row, "author_name")?,
+        visibility: parse_or(
+            Visibility::parse(&col::<String>(row, "visibility")?),
+            "visibility",
+        )?,
+        body: col(row, "body")?,
+        channel: parse_or(Channel::parse(&col::<String>(row, "channel")?), "channel")?,
+        external_id: col(row, "external_id")?,
+        delivery: parse_or(
+            DeliveryState::parse(&col::<String>(row, "delivery")?),
+            "delivery",
+        )?,
+        delivery_error: col(row, "delivery_error")?,
+        attachments,
+        created_at_us: col(row, "created_at_us")?,
+    })
+}
+
+fn call_from_row(row: &AnyRow) -> Result<CallLog, RepoError> {
+    Ok(CallLog {
+        id: col(row, "id")?,
+        ticket_id: col(row, "ticket_id")?,
+        call_id: col::<Option<String>>(row, "call_id")?.unwrap_or_default(),
+        from_number: col(row, "from_number")?,
+        state: parse_or(
+            CallState::parse(&col::<String>(row, "state")?),
+            "call state",
+        )?,
+        ivr_choice: col(row, "ivr_choice")?,
+        agent_id: col::<Option<String>>(row, "agent_id")?.map(StaffId::from_string),
+        started_at_us: col(row, "started_at_us")?,
+        answered_at_us: col(row, "answered_at_us")?,
+        ended_at_us: col(row, "ended_at_us")?,
+        recording_url: col(row, "recording_url")?,
+        summary: col(row, "summary")?,
+    })
+}
+
+fn contact_from_row(row: &AnyRow) -> Result<Contact, RepoError> {
+    Ok(Contact {
+        id: col(row, "id")?,
+        channel: parse_or(Channel::parse(&col::<String>(row, "channel")?), "channel")?,
+        external_id: col(row, "external_id")?,
+        display_name: col(row, "display_name")?,
+        email: col(row, "email")?,
+        phone: col(row, "phone")?,
+        customer_id: col::<Option<String>>(row, "customer_id")?.map(CustomerId::from_string),
+        created_at_us: col(row, "created_at_us")?,
+    })
+}
+
+fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+fn json_tags(tags: &[String]) -> Result<String, RepoError> {
+    serde_json::to_string(tags).map_err(|e| RepoError::Unexpected(e.into()))
+}
+
+fn opt_str<T: AsRef<str>>(v: &Option<T>) -> String {
+    v.as_ref()
+        .map(|s| s.as_ref().to_owned())
+        .unwrap_or_default()
+}
+
+impl Store {
+    fn lock_suffix(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE",
+        }
+    }
+
+    async fn links_of(
+        conn: &mut AnyConnection,
+        ticket_ids: &[String],
+    ) -> Result<std::collections::HashMap<String, Vec<TicketLink>>, RepoError> {
+        let mut out: std::collections::HashMap<String, Vec<TicketLink>> = Default::default();
+        if ticket_ids.is_empty() {
+            return Ok(out);
+        }
+        let marks: Vec<String> = (1..=ticket_ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT ticket_id, kind, record_id FROM ticket_links WHERE ticket_id IN ({}) ORDER BY created_at_us, record_id",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for id in ticket_ids {
+            q = q.bind(id.clone());
+        }
+        for row in q.fetch_all(&mut *conn).await.map_err(db_err)? {
+            let kind: String = col(&row, "kind")?;
+            out.entry(col(&row, "ticket_id")?)
+                .or_default()
+                .push(TicketLink {
+                    kind: parse_or(LinkKind::parse(&kind), "link kind")?,
+                    record_id: col(&row, "record_id")?,
+                });
+        }
+        Ok(out)
+    }
+
+    async fn tickets_from_rows(
+        conn: &mut AnyConnection,
+        rows: &[AnyRow],
+    ) -> Result<Vec<Ticket>, RepoError> {
+        let ids = rows
+            .iter()
+            .map(|r| col::<String>(r, "id"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut links = Self::links_of(conn, &ids).await?;
+        rows.iter()
+            .zip(ids)
+            .map(|(row, id)| ticket_from_row(row, links.remove(&id).unwrap_or_default()))
+            .collect()
+    }
+
+    /// One ticket read on `conn`, with `lock` appended (`""` or `" FOR UPDATE"`).
+    async fn ticket_on(
+        conn: &mut AnyConnection,
+        where_sql: &str,
+        value: Bind1,
+        lock: &str,
+    ) -> Result<Ticket, RepoError> {
+        let sql = format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE {where_sql}{lock}");
+        let q = sqlx::query(AssertSqlSafe(sql));
+        let q = match value {
+            Bind1::Text(s) => q.bind(s),
+            Bind1::Int(n) => q.bind(n),
+        };
+        let row = q
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_err)?
+            .ok_or(RepoError::NotFound)?;
+        let mut tickets = Self::tickets_from_rows(conn, &[row]).await?;
+        tickets.pop().ok_or(RepoError::NotFound)
+    }
+
+    async fn insert_event(
+        conn: &mut AnyConnection,
+        ticket_id: &str,
+        actor: &Actor,
+        field: &str,
+        old_value: &str,
+        new_value: &str,
+        at_us: i64,
+    ) -> Result<(), RepoError> {
+        sqlx::query(
+            "INSERT INTO ticket_events (id, ticket_id, actor_kind, actor_id, actor_name, field, old_value, new_value, at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(new_id())
+        .bind(ticket_id.to_owned())
+        .bind(actor.kind.as_str())
+        .bind(actor.id.clone())
+        .bind(actor.name.clone())
+        .bind(field.to_owned())
+        .bind(old_value.to_owned())
+        .bind(new_value.to_owned())
+        .bind(at_us)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    /// Inserts a message with its attachments and, when it goes to a platform, its
+    /// outbox row. A repeated external id surfaces as `Conflict`.
+    async fn insert_message(
+        conn: &mut AnyConnection,
+        ticket_id: &str,
+        m: &NewMessage,
+        delivery: Option<&Delivery>,
+        now_us: i64,
+    ) -> Result<TicketMessage, RepoError> {
+        let id = new_id();
+        let state = if delivery.is_some() {
+            DeliveryState::Queued
+        } else {
+            DeliveryState::NotApplicable
+        };
+        sqlx::query(
+            "INSERT INTO ticket_messages (id, ticket_id, author_kind, author_id, author_name, visibility, body, channel, external_id, delivery, delivery_error, created_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, $11)",
+        )
+        .bind(id.clone())
+        .bind(ticket_id.to_owned())
+        .bind(m.author_kind.as_str())
+        .bind(m.author_id.clone())
+        .bind(m.author_name.clone())
+        .bind(m.visibility.as_str())
+        .bind(m.body.clone())
+        .bind(m.channel.as_str())
+        .bind(m.external_id.clone())
+        .bind(state.as_str())
+        .bind(now_us)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+        for a in &m.attachments {
+            sqlx::query(
+                "INSERT INTO ticket_attachments (id, message_id, ticket_id, file_name, content_type, size_bytes, storage_key, created_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(a.id.clone())
+            .bind(id.clone())
+            .bind(ticket_id.to_owned())
+            .bind(a.file_name.clone())
+            .bind(a.content_type.clone())
+            .bind(a.size_bytes)
+            .bind(a.storage_key.clone())
+            .bind(now_us)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        }
+        if let Some(d) = delivery {
+            sqlx::query(
+                "INSERT INTO outbox (id, channel, message_id, recipient, body, state, attempts, next_attempt_at_us, lease_owner, lease_until_us, last_error, created_at_us, sent_at_us) VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, NULL, NULL, NULL, $6, NULL)",
+            )
+            .bind(new_id())
+            .bind(d.channel.as_str())
+            .bind(id.clone())
+            .bind(d.recipient.clone())
+            .bind(m.body.clone())
+            .bind(now_us)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        }
+        Ok(TicketMessage {
+            id,
+            ticket_id: ticket_id.to_owned(),
+            author_kind: m.author_kind,
+            author_id: m.author_id.clone(),
+            author_name: m.author_name.clone(),
+            visibility: m.visibility,
+            body: m.body.clone(),
+            channel: m.channel,
+            external_id: m.external_id.clone(),
+            delivery: state,
+            delivery_error: None,
+            attachments: m.attachments.clone(),
+            created_at_us: now_us,
+        })
+    }
+
+    /// The stored message with this platform id, if any, with its ticket.
+    async fn existing_delivery(
+        &self,
+        channel: Channel,
+        external_id: Option<&str>,
+    ) -> Result<Option<MessageOutcome>, RepoError> {
+        let Some(external_id) = external_id else {
+            return Ok(None);
+        };
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM ticket_messages WHERE channel = $1 AND external_id = $2"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(channel.as_str())
+            .bind(external_id.to_owned())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        let Some(row) = row else { return Ok(None) };
+        let message = message_from_row(&row, Vec::new())?;
+        let ticket = self.ticket(&message.ticket_id).await?;
+        Ok(Some(MessageOutcome {
+            message,
+            ticket,
+            duplicate: true,
+        }))
+    }
+
+    async fn next_ticket_number(&self, conn: &mut AnyConnection) -> Result<i64, RepoError> {
+        let sql = match self.backend {
+            Backend::Postgres => "SELECT nextval('ticket_numbers') AS n",
+            Backend::Sqlite => {
+                "UPDATE counters SET value = value + 1 WHERE name = 'ticket_number' RETURNING value AS n"
+            }
+        };
+        let row = sqlx::query(sql)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        col(&row, "n")
+    }
+
+    async fn requester_parts(
+        conn: &mut AnyConnection,
+        requester: &Requester,
+    ) -> Result<(Option<String>, Option<String>, String), RepoError> {
+        match requester {
+            Requester::Customer(id) => {
+                let row = sqlx::query("SELECT display_name FROM customers WHERE id = $1")
+                    .bind(id.to_string())
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(db_err)?
+                    .ok_or(RepoError::NotFound)?;
+                Ok((Some(id.to_string()), None, col(&row, "display_name")?))
+            }
+            Requester::Contact(contact) => {
+                let row =
+                    sqlx::query("SELECT display_name, customer_id FROM contacts WHERE id = $1")
+                        .bind(contact.clone())
+                        .fetch_optional(&mut *conn)
+                        .await
+                        .map_err(db_err)?
+                        .ok_or(RepoError::NotFound)?;
+                // A contact already identified as a customer files as that customer.
+                let customer: Option<String> = col(&row, "customer_id")?;
+                Ok((customer, Some(contact.clone()), col(&row, "display_name")?))
+            }
+        }
+    }
+
+    async fn create_ticket_tx(
+        &self,
+        new: &NewTicket,
+        delivery: Option<&Delivery>,
+        now_us: i64,
+    ) -> Result<MessageOutcome, RepoError> {
+        let mut tx = self.begin_write().await?;
+        let (customer_id, contact_id, name) =
+            Self::requester_parts(&mut tx, &new.requester).await?;
+        let number = self.next_ticket_number(&mut tx).await?;
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO tickets (id, number, customer_id, contact_id, requester_name, channel, category, subject, status, priority, group_id, assignee_id, tags, locale, reported_at_us, reported_amount_minor, rating_score, rating_comment, rated_at_us, created_at_us, updated_at_us, solved_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'new', $9, NULL, NULL, $10, $11, $12, $13, NULL, NULL, NULL, $14, $14, NULL)",
+        )
+        .bind(id.clone())
+        .bind(number)
+        .bind(customer_id)
+        .bind(contact_id)
+        .bind(name)
+        .bind(new.channel.as_str())
+        .bind(new.category.as_str())
+        .bind(new.subject.clone())
+        .bind(new.priority.as_str())
+        .bind(json_tags(&new.tags)?)
+        .bind(new.locale.tag())
+        .bind(new.reported.at_us)
+        .bind(new.reported.amount_minor)
+        .bind(now_us)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        for link in &new.links {
+            sqlx::query(
+                "INSERT INTO ticket_links (ticket_id, kind, record_id, created_at_us) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(id.clone())
+            .bind(link.kind.as_str())
+            .bind(link.record_id.clone())
+            .bind(now_us)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        }
+        let m = &new.first_message;
+        let actor = Actor {
+            kind: m.author_kind,
+            id: m.author_id.clone(),
+            name: m.author_name.clone(),
+        };
+        Self::insert_event(&mut tx, &id, &actor, "status", "", "new", now_us).await?;
+        let message = Self::insert_message(&mut tx, &id, m, delivery, now_us).await?;
+        let ticket = Self::ticket_on(&mut tx, "id = $1", Bind1::Text(id), "").await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(MessageOutcome {
+            message,
+            ticket,
+            duplicate: false,
+        })
+    }
+
+    async fn add_message_tx(
+        &self,
+        ticket_id: &str,
+        m: &NewMessage,
+        requested: Option<TicketStatus>,
+        delivery: Option<&Delivery>,
+        now_us: i64,
+    ) -> Result<MessageOutcome, RepoError> {
+        let mut tx = self.begin_write().await?;
+        let ticket = Self::ticket_on(
+            &mut tx,
+            "id = $1",
+            Bind1::Text(ticket_id.to_owned()),
+            self.lock_suffix(),
+        )
+        .await?;
+        let status = status_after_message(ticket.status, m.author_kind, m.visibility, requested)
+            .map_err(invalid)?;
+        let message = Self::insert_message(&mut tx, ticket_id, m, delivery, now_us).await?;
+        let actor = Actor {
+            kind: m.author_kind,
+            id: m.author_id.clone(),
+            name: m.author_name.clone(),
+        };
+        self.set_ticket_status(&mut tx, &ticket, status, &actor, now_us)
+            .await?;
+        let ticket =
+            Self::ticket_on(&mut tx, "id = $1", Bind1::Text(ticket_id.to_owned()), "").await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(MessageOutcome {
+            message,
+            ticket,
+            duplicate: false,
+        })
+    }
+
+    /// Writes a status (and the solved time) with its history entry; touches `updated_at`
+    /// either way, since something happened on the ticket.
+    async fn set_ticket_status(
+        &self,
+        conn: &mut AnyConnection,
+        ticket: &Ticket,
+        status: TicketStatus,
+        actor: &Actor,
+        now_us: i64,
+    ) -> Result<(), RepoError> {
+        let solved_at = if status == TicketStatus::Solved && ticket.status != TicketStatus::Solved {
+            Some(now_us)
+        } else {
+            ticket.solved_at_us
+        };
+        sqlx::query(
+            "UPDATE tickets SET status = $1, solved_at_us = $2, updated_at_us = $3 WHERE id = $4",
+        )
+        .bind(status.as_str())
+        .bind(solved_at)
+        .bind(now_us)
+        .bind(ticket.id.clone())
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+        if status != ticket.status {
+            Self::insert_event(
+                conn,
+                &ticket.id,
+                actor,
+                "status",
+                ticket.status.as_str(),
+                status.as_str(),
+                now_us,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn attachments_of(
+        &self,
+        ticket_id: &str,
+    ) -> Result<std::collections::HashMap<String, Vec<Attachment>>, RepoError> {
+        let rows = sqlx::query(
+            "SELECT id, message_id, file_name, content_type, size_bytes, storage_key FROM ticket_attachments WHERE ticket_id = $1 ORDER BY created_at_us, id",
+        )
+        .bind(ticket_id.to_owned())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        let mut out: std::collections::HashMap<String, Vec<Attachment>> = Default::default();
+        for row in rows {
+            out.entry(col(&row, "message_id")?)
+                .or_default()
+                .push(Attachment {
+                    id: col(&row, "id")?,
+                    file_name: col(&row, "file_name")?,
+                    content_type: col(&row, "content_type")?,
+                    size_bytes: col(&row, "size_bytes")?,
+                    storage_key: col(&row, "storage_key")?,
+                });
+        }
+        Ok(out)
+    }
+
+    /// One attachment with the ticket it belongs to, for downloads.
+    pub async fn attachment(&self, id: &str) -> Result<(String, Attachment), RepoError> {
+        let row = sqlx::query(
+            "SELECT id, ticket_id, file_name, content_type, size_bytes, storage_key FROM ticket_attachments WHERE id = $1",
+        )
+        .bind(id.to_owned())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .ok_or(RepoError::NotFound)?;
+        Ok((
+            col(&row, "ticket_id")?,
+            Attachment {
+                id: col(&row, "id")?,
+                file_name: col(&row, "file_name")?,
+                content_type: col(&row, "content_type")?,
+                size_bytes: col(&row, "size_bytes")?,
+                storage_key: col(&row, "storage_key")?,
+            },
+        ))
+    }
+}
+
+/// One bound value of a single-key lookup.
+enum Bind1 {
+    Text(String),
+    Int(i64),
+}
+
+#[async_trait]
+impl TicketRepo for Store {
+    async fn upsert_contact(
+        &self,
+        identity: &ContactIdentity,
+        now_us: i64,
+    ) -> Result<Contact, RepoError> {
+        let customer = identity.customer_id.as_ref().map(|c| c.to_string());
+        // Insert-or-ignore then read, so two deliveries from a new sender at once still
+        // end with one contact; a proven customer identity fills an empty customer_id.
+        sqlx::query(
+            "INSERT INTO contacts (id, channel, external_id, display_name, email, phone, customer_id, created_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (channel, external_id) DO UPDATE SET customer_id = COALESCE(contacts.customer_id, excluded.customer_id)",
+        )
+        .bind(new_id())
+        .bind(identity.channel.as_str())
+        .bind(identity.external_id.clone())
+        .bind(identity.display_name.clone())
+        .bind(identity.email.clone())
+        .bind(identity.phone.clone())
+        .bind(customer)
+        .bind(now_us)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        let sql = format!(
+            "SELECT {CONTACT_COLUMNS} FROM contacts WHERE channel = $1 AND external_id = $2"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(identity.channel.as_str())
+            .bind(identity.external_id.clone())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        contact_from_row(&row)
+    }
+
+    async fn contact(&self, id: &str) -> Result<Contact, RepoError> {
+        let sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = $1");
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(id.to_owned())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?
+            .ok_or(RepoError::NotFound)?;
+        contact_from_row(&row)
+    }
+
+    async fn merge_contact(
+        &self,
+        contact_id: &str,
+        customer: &CustomerId,
+        actor: &Actor,
+        now_us: i64,
+    ) -> Result<u64, RepoError> {
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query("SELECT display_name FROM customers WHERE id = $1")
+            .bind(customer.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .ok_or(RepoError::NotFound)?;
+        let name: String = col(&row, "display_name")?;
+        let contact = sqlx::query("SELECT customer_id FROM contacts WHERE id = $1")
+            .bind(contact_id.to_owned())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .ok_or(RepoError::NotFound)?;
+        if let Some(existing) = col::<Option<String>>(&contact, "customer_id")?
+            && existing != customer.as_str()
+        {
+            return Err(RepoError::InvalidState(
+                "this contact is already identified as another customer".into(),
+            ));
+        }
+        sqlx::query("UPDATE contacts SET customer_id = $1 WHERE id = $2")
+            .bind(customer.to_string())
+            .bind(contact_id.to_owned())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        let rows = sqlx::query(
+            "SELECT id FROM tickets WHERE contact_id = $1 AND (customer_id IS NULL OR customer_id <> $2)",
+        )
+        .bind(contact_id.to_owned())
+        .bind(customer.to_string())
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        for row in &rows {
+            let id: String = col(row, "id")?;
+            sqlx::query(
+                "UPDATE tickets SET customer_id = $1, requester_name = $2, updated_at_us = $3 WHERE id = $4",
+            )
+            .bind(customer.to_string())
+            .bind(name.clone())
+            .bind(now_us)
+            .bind(id.clone())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            Self::insert_event(
+                &mut tx,
+                &id,
+                actor,
+                "requester",
+                &format!("contact:{contact_id}"),
+                &format!("customer:{customer}"),
+                now_us,
+            )
+            .await?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(rows.len() as u64)
+    }
+
+    async fn create_ticket(
+        &self,
+        new: &NewTicket,
+        delivery: Option<&Delivery>,
+        now_us: i64,
+    ) -> Result<MessageOutcome, RepoError> {
+        let m = &new.first_message;
+        if let Some(seen) = self
+            .existing_delivery(m.channel, m.external_id.as_deref())
+            .await?
+        {
+            return Ok(seen);
+        }
+        match self.create_ticket_tx(new, delivery, now_us).await {
+            // The same delivery arriving twice at once: the loser finds the winner's.
+            Err(RepoError::Conflict(_)) if m.external_id.is_some() => self
+                .existing_delivery(m.channel, m.external_id.as_deref())
+                .await?
+                .ok_or_else(|| RepoError::Conflict("external_id".into())),
+            other => other,
+        }
+    }
+
+    async fn ticket(&self, id: &str) -> Result<Ticket, RepoError> {
+        let mut conn = self.pool.acquire().await.map_err(db_err)?;
+        Self::ticket_on(&mut conn, "id = $1", Bind1::Text(id.to_owned()), "").await
+    }
+
+    async fn ticket_by_number(&self, number: i64) -> Result<Ticket, RepoError> {
+        let mut conn = self.pool.acquire().await.map_err(db_err)?;
+        Self::ticket_on(&mut conn, "number = $1", Bind1::Int(number), "").await
+    }
+
+    async fn latest_active_ticket(
+        &self,
+        contact_id: &str,
+        channel: Channel,
+    ) -> Result<Option<Ticket>, RepoError> {
+        let sql = format!(
+            "SELECT {TICKET_COLUMNS} FROM tickets WHERE contact_id = $1 AND channel = $2 AND status <> 'closed' ORDER BY updated_at_us DESC, id DESC LIMIT 1"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(contact_id.to_owned())
+            .bind(channel.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        let Some(row) = row else { return Ok(None) };
+        let mut conn = self.pool.acquire().await.map_err(db_err)?;
+        Ok(Self::tickets_from_rows(&mut conn, &[row]).await?.pop())
+    }
+
+    async fn tickets(
+        &self,
+        query: &TicketQuery,
+        after: Option<&Cursor>,
+        limit: Limit,
+    ) -> Result<Page<Ticket>, RepoError> {
+        let mut f = Filters::default();
+        if let Some(c) = &query.customer_id {
+            let n = f.bind(c.to_string());
+            f.clause(format!("customer_id = ${n}"));
+        }
+        if let Some(c) = &query.contact_id {
+            let n = f.bind(c.clone());
+            f.clause(format!("contact_id = ${n}"));
+        }
+        if !query.statuses.is_empty() {
+            let marks: Vec<String> = query
+                .statuses
+                .iter()
+                .map(|s| format!("${}", f.bind(s.as_str())))
+                .collect();
+            f.clause(format!("status IN ({})", marks.join(", ")));
+        }
+        if let Some(ch) = query.channel {
+            let n = f.bind(ch.as_str());
+            f.clause(format!("channel = ${n}"));
+        }
+        if let Some(cat) = query.category {
+            let n = f.bind(cat.as_str());
+            f.clause(format!("category = ${n}"));
+        }
+        if let Some(a) = &query.assignee_id {
+            let n = f.bind(a.to_string());
+            f.clause(format!("assignee_id = ${n}"));
+        }
+        if query.unassigned {
+            f.clause("assignee_id IS NULL".into());
+        }
+        if let Some(g) = &query.group_id {
+            let n = f.bind(g.to_string());
+            f.clause(format!("group_id = ${n}"));
+        }
+        if let Some(text) = query
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            let n = f.bind(like_pattern(text));
+            let number_clause = match text.trim_start_matches('#').parse::<i64>() {
+                Ok(num) => format!(" OR number = ${}", f.bind(num)),
+                Err(_) => String::new(),
+            };
+            f.clause(format!(
+                "(LOWER(subject) LIKE ${n} ESCAPE '\\' OR LOWER(requester_name) LIKE ${n} ESCAPE '\\'{number_clause})"
+            ));
+        }
+        f.after(after, "updated_at_us", Order::Descending, true)?;
+        let rows = f
+            .fetch_page(
+                &self.pool,
+                TICKET_COLUMNS,
+                "tickets",
+                "updated_at_us",
+                Order::Descending,
+                limit,
+            )
+            .await?;
+        let mut conn = self.pool.acquire().await.map_err(db_err)?;
+        let items = Self::tickets_from_rows(&mut conn, &rows).await?;
+        Ok(crate::identity::page_of(items, limit, |t| {
+            (t.updated_at_us.to_string(), t.id.clone())
+        }))
+    }
+
+    async fn ticket_messages(&self, ticket_id: &str) -> Result<Vec<TicketMessage>, RepoError> {
+        let mut attachments = self.attachments_of(ticket_id).await?;
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM ticket_messages WHERE ticket_id = $1 ORDER BY created_at_us, id"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(ticket_id.to_owned())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter()
+            .map(|row| {
+                let id: String = col(row, "id")?;
+                message_from_row(row, attachments.remove(&id).unwrap_or_default())
+            })
+            .collect()
+    }
+
+    async fn ticket_events(&self, ticket_id: &str) -> Result<Vec<TicketEvent>, RepoError> {
+        let rows = sqlx::query(
+            "SELECT id, ticket_id, actor_kind, actor_id, actor_name, field, old_value, new_value, at_us FROM ticket_events WHERE ticket_id = $1 ORDER BY at_us, id",
+        )
+        .bind(ticket_id.to_owned())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|row| {
+                Ok(TicketEvent {
+                    id: col(row, "id")?,
+                    ticket_id: col(row, "ticket_id")?,
+                    actor_kind: parse_or(
+                        ActorKind::parse(&col::<String>(row, "actor_kind")?),
+                        "actor kind",
+                    )?,
+                    actor_id: col(row, "actor_id")?,
+                    actor_name: col(row, "actor_name")?,
+                    field: col(row, "field")?,
+                    old_value: col(row, "old_value")?,
+                    new_value: col(row, "new_value")?,
+                    at_us: col(row, "at_us")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn add_message(
+        &self,
+        ticket_id: &str,
+        message: &NewMessage,
+        requested_status: Option<TicketStatus>,
+        delivery: Option<&Delivery>,
+        now_us: i64,
+    ) -> Result<MessageOutcome, RepoError> {
+        if let Some(seen) = self
+            .existing_delivery(message.channel, message.external_id.as_deref())
+            .await?
+        {
+            return Ok(seen);
+        }
+        match self
+            .add_message_tx(ticket_id, message, requested_status, delivery, now_us)
+            .await
+        {
+            Err(RepoError::Conflict(_)) if message.external_id.is_some() => self
+                .existing_delivery(message.channel, message.external_id.as_deref())
+                .await?
+                .ok_or_else(|| RepoError::Conflict("external_id".into())),
+            other => other,
+        }
+    }
+
+    async fn update_ticket(
+        &self,
+        ticket_id: &str,
+        changes: &TicketChanges,
+        actor: &Actor,
+        now_us: i64,
+    ) -> Result<Ticket, RepoError> {
+        let mut tx = self.begin_write().await?;
+        let t = Self::ticket_on(
+            &mut tx,
+            "id = $1",
+            Bind1::Text(ticket_id.to_owned()),
+            self.lock_suffix(),
+        )
+        .await?;
+        if t.status == TicketStatus::Closed {
+            return Err(invalid(domain::ticket::TicketRuleError::Closed));
+        }
+        let mut fields: Vec<(&str, String, String)> = Vec::new();
+        if let Some(p) = changes.priority.filter(|p| *p != t.priority) {
+            fields.push(("priority", t.priority.as_str().into(), p.as_str().into()));
+        }
+        if let Some(c) = changes.category.filter(|c| *c != t.category) {
+            fields.push(("category", t.category.as_str().into(), c.as_str().into()));
+        }
+        if let Some(g) = changes.group_id.as_ref().filter(|g| **g != t.group_id) {
+            fields.push((
+                "group_id",
+                opt_str(&t.group_id.as_ref().map(|g| g.to_string())),
+                opt_str(&g.as_ref().map(|g| g.to_string())),
+            ));
+        }
+        if let Some(a) = changes
+            .assignee_id
+            .as_ref()
+            .filter(|a| **a != t.assignee_id)
+        {
+            fields.push((
+                "assignee_id",
+                opt_str(&t.assignee_id.as_ref().map(|a| a.to_string())),
+                opt_str(&a.as_ref().map(|a| a.to_string())),
+            ));
+        }
+        if let Some(tags) = changes.tags.as_ref().filter(|tags| **tags != t.tags) {
+            fields.push(("tags", json_tags(&t.tags)?, json_tags(tags)?));
+        }
+        if let Some(s) = changes.subject.as_ref().filter(|s| **s != t.subject) {
+            fields.push(("subject", t.subject.clone(), s.clone()));
+        }
+        for (field, old, new) in &fields {
+            // Column names come from the fixed list above, never from input.
+            let value: Option<String> = if new.is_empty() && field.ends_with("_id") {
+                None
+            } else {
+                Some(new.clone())
+            };
+            let sql = format!("UPDATE tickets SET {field} = $1, updated_at_us = $2 WHERE id = $3");
+            sqlx::query(AssertSqlSafe(sql))
+                .bind(value)
+                .bind(now_us)
+                .bind(ticket_id.to_owned())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            Self::insert_event(&mut tx, ticket_id, actor, field, old, new, now_us).await?;
+        }
+        if let Some(status) = changes.status.filter(|s| *s != t.status) {
+            check_status_change(t.status, status).map_err(invalid)?;
+            self.set_ticket_status(&mut tx, &t, status, actor, now_us)
+                .await?;
+        }
+        let ticket =
+            Self::ticket_on(&mut tx, "id = $1", Bind1::Text(ticket_id.to_owned()), "").await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(ticket)
+    }
+
+    async fn link_record(
+        &self,
+        ticket_id: &str,
+        link: &TicketLink,
+        actor: &Actor,
+        now_us: i64,
+    ) -> Result<Ticket, RepoError> {
+        let mut tx = self.begin_write().await?;
+        let t = Self::ticket_on(
+            &mut tx,
+            "id = $1",
+            Bind1::Text(ticket_id.to_owned()),
+            self.lock_suffix(),
+        )
+        .await?;
+        if t.status == TicketStatus::Closed {
+            return Err(invalid(domain::ticket::TicketRuleError::Closed));
+        }
+        if !t.links.contains(link) {
+            sqlx::query(
+                "INSERT INTO ticket_links (ticket_id, kind, record_id, created_at_us) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(ticket_id.to_owned())
+            .bind(link.kind.as_str())
+            .bind(link.record_id.clone())
+            .bind(now_us)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            sqlx::query("UPDATE tickets SET updated_at_us = $1 WHERE id = $2")
+                .bind(now_us)
+                .bind(ticket_id.to_owned())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            let value = format!("{}:{}", link.kind.as_str(), link.record_id);
+            Self::insert_event(&mut tx, ticket_id, actor, "link", "", &value, now_us).await?;
+        }
+        let ticket =
+            Self::ticket_on(&mut tx, "id = $1", Bind1::Text(ticket_id.to_owned()), "").await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(ticket)
+    }
+
+    async fn unlink_record(
+        &self,
+        ticket_id: &str,
+        link: &TicketLink,
+        actor: &Actor,
+        now_us: i64,
+    ) -> Result<Ticket, RepoError> {
+        let mut tx = self.begin_write().await?;
+        let t = Self::ticket_on(
+            &mut tx,
+            "id = $1",
+            Bind1::Text(ticket_id.to_owned()),
+            self.lock_suffix(),
+        )
+        .await?;
+        if t.status == TicketStatus::Closed {
+            return Err(invalid(domain::ticket::TicketRuleError::Closed));
+        }
+        if t.links.contains(link) {
+            sqlx::query(
+                "DELETE FROM ticket_links WHERE ticket_id = $1 AND kind = $2 AND record_id = $3",
+            )
+            .bind(ticket_id.to_owned())
+            .bind(link.kind.as_str())
+            .bind(link.record_id.clone())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            let value = format!("{}:{}", link.kind.as_str(), link.record_id);
+            Self::insert_event(&mut tx, ticket_id, actor, "link", &value, "", now_us).await?;
+        }
+        let ticket =
+            Self::ticket_on(&mut tx, "id = $1", Bind1::Text(ticket_id.to_owned()), "").await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(ticket)
+    }
+
+    async fn rate_ticket(
+        &self,
+        ticket_id: &str,
+        rating: &Rating,
+        now_us: i64,
+    ) -> Result<Ticket, RepoError> {
+        let mut tx = self.begin_write().await?;
+        let t = Self::ticket_on(
+            &mut tx,
+            "id = $1",
+            Bind1::Text(ticket_id.to_owned()),
+            self.lock_suffix(),
+        )
+        .await?;
+        check_rating(t.status).map_err(invalid)?;
+        sqlx::query(
+            "UPDATE tickets SET rating_score = $1, rating_comment = $2, rated_at_us = $3, updated_at_us = $3 WHERE id = $4",
+        )
+        .bind(i64::from(rating.score))
+        .bind(rating.comment.clone())
+        .bind(now_us)
+        .bind(ticket_id.to_owned())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let actor = match &t.requester {
+            Requester::Customer(c) => Actor {
+                kind: ActorKind::Customer,
+                id: c.to_string(),
+                name: t.requester_name.clone(),
+            },
+            Requester::Contact(c) => Actor {
+                kind: ActorKind::Contact,
+                id: c.clone(),
+                name: t.requester_name.clone(),
+            },
+        };
+        let old = t
+            .rating
+            .as_ref()
+            .map(|r| r.score.to_string())
+            .unwrap_or_default();
+        Self::insert_event(
+            &mut tx,
+            ticket_id,
+            &actor,
+            "rating",
+            &old,
+            &rating.score.to_string(),
+            now_us,
+        )
+        .await?;
+        let ticket =
+            Self::ticket_on(&mut tx, "id = $1", Bind1::Text(ticket_id.to_owned()), "").await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(ticket)
+    }
+
+    async fn record_call_event(
+        &self,
+        event_id: &str,
+        call_id: &str,
+        from_number: &str,
+        event: &CallEvent,
+        ticket_for_new_call: &str,
+        now_us: i64,
+    ) -> Result<CallOutcome, RepoError> {
+        let mut tx = self.begin_write().await?;
+        let seen = sqlx::query("SELECT event_id FROM call_events WHERE event_id = $1")
+            .bind(event_id.to_owned())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .is_some();
+        let sql = format!(
+            "SELECT {CALL_COLUMNS} FROM ticket_calls WHERE call_id = $1{}",
+            self.lock_suffix()
+        );
+        let existing = sqlx::query(AssertSqlSafe(sql))
+            .bind(call_id.to_owned())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        let mut call = match &existing {
+            Some(row) => call_from_row(row)?,
+            None => CallLog {
+                id: new_id(),
+                ticket_id: ticket_for_new_call.to_owned(),
+                call_id: call_id.to_owned(),
+                from_number: from_number.to_owned(),
+                state: CallState::Ringing,
+                ivr_choice: None,
+                agent_id: None,
+                started_at_us: now_us,
+                answered_at_us: None,
+                ended_at_us: None,
+                recording_url: None,
+                summary: String::new(),
+            },
+        };
+        if seen {
+            let ticket =
+                Self::ticket_on(&mut tx, "id = $1", Bind1::Text(call.ticket_id.clone()), "")
+                    .await?;
+            tx.commit().await.map_err(db_err)?;
+            return Ok(CallOutcome {
+                call,
+                ticket,
+                duplicate: true,
+            });
+        }
+        let before = call.state;
+        call.state = call_state_after(call.state, event);
+        match event {
+            CallEvent::MenuChoice(d) => call.ivr_choice = Some(d.clone()),
+            CallEvent::Answered { agent_id } => {
+                call.answered_at_us.get_or_insert(now_us);
+                if agent_id.is_some() {
+                    call.agent_id = agent_id.clone();
+                }
+            }
+            CallEvent::Ended => {
+                call.ended_at_us.get_or_insert(now_us);
+            }
+            CallEvent::Recording(url) => call.recording_url = Some(url.clone()),
+            CallEvent::Incoming => {}
+        }
+        sqlx::query("INSERT INTO call_events (event_id, call_id, at_us) VALUES ($1, $2, $3)")
+            .bind(event_id.to_owned())
+            .bind(call_id.to_owned())
+            .bind(now_us)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        if existing.is_some() {
+            sqlx::query(
+                "UPDATE ticket_calls SET state = $1, ivr_choice = $2, agent_id = $3, answered_at_us = $4, ended_at_us = $5, recording_url = $6 WHERE id = $7",
+            )
+            .bind(call.state.as_str())
+            .bind(call.ivr_choice.clone())
+            .bind(call.agent_id.as_ref().map(|a| a.to_string()))
+            .bind(call.answered_at_us)
+            .bind(call.ended_at_us)
+            .bind(call.recording_url.clone())
+            .bind(call.id.clone())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        } else {
+            Self::insert_call(&mut tx, &call).await?;
+        }
+        if call.state != before || existing.is_none() {
+            Self::insert_event(
+                &mut tx,
+                &call.ticket_id,
+                &Actor::system(),
+                "call",
+                if existing.is_none() {
+                    ""
+                } else {
+                    before.as_str()
+                },
+                call.state.as_str(),
+                now_us,
+            )
+            .await?;
+        }
+        sqlx::query("UPDATE tickets SET updated_at_us = $1 WHERE id = $2")
+            .bind(now_us)
+            .bind(call.ticket_id.clone())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        let ticket =
+            Self::ticket_on(&mut tx, "id = $1", Bind1::Text(call.ticket_id.clone()), "").await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(CallOutcome {
+            call,
+            ticket,
+            duplicate: false,
+        })
+    }
+
+    async fn call_ticket(&self, call_id: &str) -> Result<Option<String>, RepoError> {
+        let row = sqlx::query("SELECT ticket_id FROM ticket_calls WHERE call_id = $1")
+            .bind(call_id.to_owned())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        row.map(|r| col(&r, "ticket_id")).transpose()
+    }
+
+    async fn log_call(
+        &self,
+        call: &CallLog,
+        actor: &Actor,
+        now_us: i64,
+    ) -> Result<CallLog, RepoError> {
+        let mut tx = self.begin_write().await?;
+        let t = Self::ticket_on(
+            &mut tx,
+            "id = $1",
+            Bind1::Text(call.ticket_id.clone()),
+            self.lock_suffix(),
+        )
+        .await?;
+        if t.status == TicketStatus::Closed {
+            return Err(invalid(domain::ticket::TicketRuleError::Closed));
+        }
+        let mut call = call.clone();
+        call.id = new_id();
+        call.call_id = String::new();
+        Self::insert_call(&mut tx, &call).await?;
+        Self::insert_event(
+            &mut tx,
+            &t.id,
+            actor,
+            "call",
+            "",
+            call.state.as_str(),
+            now_us,
+        )
+        .await?;
+        sqlx::query("UPDATE tickets SET updated_at_us = $1 WHERE id = $2")
+            .bind(now_us)
+            .bind(t.id.clone())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(call)
+    }
+
+    async fn ticket_calls(&self, ticket_id: &str) -> Result<Vec<CallLog>, RepoError> {
+        let sql = format!(
+            "SELECT {CALL_COLUMNS} FROM ticket_calls WHERE ticket_id = $1 ORDER BY started_at_us, id"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(ticket_id.to_owned())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(call_from_row).collect()
+    }
+
+    async fn claim_outbox(
+        &self,
+        node: &str,
+        now_us: i64,
+        lease_us: i64,
+        limit: u32,
+    ) -> Result<Vec<OutboxItem>, RepoError> {
+        // One statement claims: the inner SELECT picks due rows (skipping rows another
+        // node has locked on PostgreSQL), the UPDATE stamps them with this node's lease.
+        // SQLite runs one writer at a time, so the same statement is atomic there.
+        let skip_locked = match self.backend {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let sql = format!(
+            "UPDATE outbox SET state = 'sending', lease_owner = $1, lease_until_us = $2, attempts = attempts + 1 \
+             WHERE id IN (SELECT id FROM outbox WHERE (state = 'pending' AND next_attempt_at_us <= $3) \
+             OR (state = 'sending' AND lease_until_us < $3) ORDER BY next_attempt_at_us, id LIMIT {}{skip_locked}) \
+             RETURNING id, channel, message_id, recipient, body, attempts",
+            limit.clamp(1, 1000)
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(node.to_owned())
+            .bind(now_us.saturating_add(lease_us))
+            .bind(now_us)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter()
+            .map(|row| {
+                Ok(OutboxItem {
+                    id: col(row, "id")?,
+                    channel: parse_or(Channel::parse(&col::<String>(row, "channel")?), "channel")?,
+                    message_id: col(row, "message_id")?,
+                    recipient: col(row, "recipient")?,
+                    body: col(row, "body")?,
+                    attempts: u32::try_from(col::<i64>(row, "attempts")?)
+                        .map_err(|_| corrupt("attempts"))?,
+                })
+            })
+            .collect()
+    }
+
+    async fn finish_outbox(
+        &self,
+        id: &str,
+        node: &str,
+        outcome: &DeliveryOutcome,
+        now_us: i64,
+    ) -> Result<(), RepoError> {
+        let mut tx = self.begin_write().await?;
+        let sql = format!(
+            "SELECT message_id, attempts FROM outbox WHERE id = $1 AND state = 'sending' AND lease_owner = $2{}",
+            self.lock_suffix()
+        );
+        let Some(row) = sqlx::query(AssertSqlSafe(sql))
+            .bind(id.to_owned())
+            .bind(node.to_owned())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?
+        else {
+            // The lease ran out and another node took the delivery over: its answer counts.
+            return Ok(());
+        };
+        let message_id: String = col(&row, "message_id")?;
+        let attempts = u32::try_from(col::<i64>(&row, "attempts")?).unwrap_or(u32::MAX);
+        let (state, delivery, error, next) = match outcome {
+            DeliveryOutcome::Sent(_) => ("sent", DeliveryState::Sent, None, now_us),
+            DeliveryOutcome::Failed { error, permanent }
+                if *permanent || attempts >= MAX_DELIVERY_ATTEMPTS =>
+            {
+                ("failed", DeliveryState::Failed, Some(error.clone()), now_us)
+            }
+            DeliveryOutcome::Failed { error, .. } => (
+                "pending",
+                DeliveryState::Queued,
+                Some(error.clone()),
+                now_us.saturating_add(retry_delay_secs(attempts) * 1_000_000),
+            ),
+        };
+        let sent_at = matches!(outcome, DeliveryOutcome::Sent(_)).then_some(now_us);
+        sqlx::query(
+            "UPDATE outbox SET state = $1, last_error = $2, next_attempt_at_us = $3, lease_owner = NULL, lease_until_us = NULL, sent_at_us = $4 WHERE id = $5",
+        )
+        .bind(state)
+        .bind(error.clone())
+        .bind(next)
+        .bind(sent_at)
+        .bind(id.to_owned())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let external = match outcome {
+            DeliveryOutcome::Sent(ext) => ext.clone(),
+            DeliveryOutcome::Failed { .. } => None,
+        };
+        sqlx::query(
+            "UPDATE ticket_messages SET delivery = $1, delivery_error = $2, external_id = COALESCE(external_id, $3) WHERE id = $4",
+        )
+        .bind(delivery.as_str())
+        .bind(error)
+        .bind(external)
+        .bind(message_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn set_guest_key(&self, ticket_id: &str, key_hash: &str) -> Result<(), RepoError> {
+        let done = sqlx::query("UPDATE tickets SET guest_key_hash = $1 WHERE id = $2")
+            .bind(key_hash.to_owned())
+            .bind(ticket_id.to_owned())
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        if done.rows_affected() == 0 {
+            return Err(RepoError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn ticket_by_guest_key(&self, key_hash: &str) -> Result<Ticket, RepoError> {
+        let mut conn = self.pool.acquire().await.map_err(db_err)?;
+        Self::ticket_on(
+            &mut conn,
+            "guest_key_hash = $1",
+            Bind1::Text(key_hash.to_owned()),
+            "",
+        )
+        .await
+    }
+
+    async fn record_deflection(&self, d: &Deflection) -> Result<(), RepoError> {
+        sqlx::query(
+            "INSERT INTO help_deflections (id, query, article_slug, outcome, locale, at_us) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(new_id())
+        .bind(d.query.clone())
+        .bind(d.article_slug.clone())
+        .bind(d.outcome.clone())
+        .bind(d.locale.tag())
+        .bind(d.at_us)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn deflection_counts(&self, since_us: i64) -> Result<(i64, i64), RepoError> {
+        let row = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN outcome = 'deflected' THEN 1 ELSE 0 END), 0) AS BIGINT) AS deflected, \
+             CAST(COALESCE(SUM(CASE WHEN outcome = 'continued' THEN 1 ELSE 0 END), 0) AS BIGINT) AS continued \
+             FROM help_deflections WHERE at_us >= $1",
+        )
+        .bind(since_us)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok((col(&row, "deflected")?, col(&row, "continued")?))
+    }
+}
+
+impl Store {
+    async fn insert_call(conn: &mut AnyConnection, call: &CallLog) -> Result<(), RepoError> {
+        let call_id = (!call.call_id.is_empty()).then(|| call.call_id.clone());
+        sqlx::query(
+            "INSERT INTO ticket_calls (id, ticket_id, call_id, from_number, state, ivr_choice, agent_id, started_at_us, answered_at_us, ended_at_us, recording_url, summary) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(call.id.clone())
+        .bind(call.ticket_id.clone())
+        .bind(call_id)
+        .bind(call.from_number.clone())
+        .bind(call.state.as_str())
+        .bind(call.ivr_choice.clone())
+        .bind(call.agent_id.as_ref().map(|a| a.to_string()))
+        .bind(call.started_at_us)
+        .bind(call.answered_at_us)
+        .bind(call.ended_at_us)
+        .bind(call.recording_url.clone())
+        .bind(call.summary.clone())
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+}
