@@ -13,9 +13,9 @@ use crate::money::Currency;
 use crate::page::{Cursor, Limit, Page};
 use crate::region::Region;
 use crate::ticket::{
-    Actor, CallEvent, CallLog, Channel, Contact, DeliveryOutcome, NewMessage, NewTicket,
-    OutboxItem, Rating, Ticket, TicketChanges, TicketEvent, TicketLink, TicketMessage, TicketQuery,
-    TicketStatus,
+    Actor, Attachment, CallEvent, CallLog, Channel, Contact, DeliveryOutcome, NewMessage,
+    NewTicket, OutboxItem, Rating, Ticket, TicketChanges, TicketEvent, TicketLink, TicketMessage,
+    TicketQuery, TicketStatus,
 };
 use crate::wallet::{
     FailureReason, FlagReason, Refund, RefundDecision, RefundPolicy, RefundReason, RefundStatus,
@@ -598,6 +598,8 @@ pub trait TicketRepo: Send + Sync {
         outcome: &DeliveryOutcome,
         now_us: i64,
     ) -> Result<(), RepoError>;
+    /// One attachment with the id of its ticket, for downloads.
+    async fn attachment(&self, id: &str) -> Result<(String, Attachment), RepoError>;
     /// Stores the hash of a guest's secret ticket link.
     async fn set_guest_key(&self, ticket_id: &str, key_hash: &str) -> Result<(), RepoError>;
     /// The ticket a guest's secret link opens.

@@ -142,7 +142,8 @@ pub struct NewSession {
     pub record: SessionRecord,
 }
 
-fn random_token() -> String {
+/// 256 random bits, URL-safe base64: session tokens, CSRF tokens, guest ticket links.
+pub fn random_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
 }
 
@@ -268,6 +269,11 @@ access!(
     MerchantOrAdmin, "merchant_or_admin", staff_page = true, |r| matches!(r, Role::Merchant | Role::Admin)
 );
 
+access!(
+    /// Customers (for their own records) and the operator's support staff; not merchants.
+    CustomerOrSupport, "customer_or_support", staff_page = false, |r| r == Role::Customer || r.is_support_staff()
+);
+
 /// An API caller authenticated by bearer token and allowed by policy `P`.
 pub struct ApiUser<P: Access> {
     /// The caller.
@@ -296,6 +302,25 @@ impl<P: Access> FromRequestParts<AppState> for ApiUser<P> {
             session,
             _policy: PhantomData,
         })
+    }
+}
+
+/// Routes open to anonymous callers take `Option<ApiUser<P>>`: no bearer token is an
+/// anonymous call, but a token that is invalid or of a refused role is still an error, so
+/// a client with an expired token learns it instead of silently acting as a guest.
+impl<P: Access> axum::extract::OptionalFromRequestParts<AppState> for ApiUser<P> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        if bearer_token(&parts.headers).is_none() {
+            return Ok(None);
+        }
+        <Self as FromRequestParts<AppState>>::from_request_parts(parts, state)
+            .await
+            .map(Some)
     }
 }
 

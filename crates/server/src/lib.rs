@@ -1,5 +1,5 @@
 //! paydesk's HTTP server: the JSON API under `/api/v1`, its OpenAPI document, the
-//! server-rendered pages, health and metrics endpoints.
+//! server-rendered pages, channel webhooks, health and metrics endpoints.
 
 pub mod api;
 pub mod auth;
@@ -11,6 +11,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod pages;
 pub mod state;
+pub mod tickets;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

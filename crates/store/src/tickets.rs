@@ -580,28 +580,6 @@ impl Store {
         }
         Ok(out)
     }
-
-    /// One attachment with the ticket it belongs to, for downloads.
-    pub async fn attachment(&self, id: &str) -> Result<(String, Attachment), RepoError> {
-        let row = sqlx::query(
-            "SELECT id, ticket_id, file_name, content_type, size_bytes, storage_key FROM ticket_attachments WHERE id = $1",
-        )
-        .bind(id.to_owned())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_err)?
-        .ok_or(RepoError::NotFound)?;
-        Ok((
-            col(&row, "ticket_id")?,
-            Attachment {
-                id: col(&row, "id")?,
-                file_name: col(&row, "file_name")?,
-                content_type: col(&row, "content_type")?,
-                size_bytes: col(&row, "size_bytes")?,
-                storage_key: col(&row, "storage_key")?,
-            },
-        ))
-    }
 }
 
 /// One bound value of a single-key lookup.
@@ -1437,6 +1415,27 @@ impl TicketRepo for Store {
         .map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
         Ok(())
+    }
+
+    async fn attachment(&self, id: &str) -> Result<(String, Attachment), RepoError> {
+        let row = sqlx::query(
+            "SELECT id, ticket_id, file_name, content_type, size_bytes, storage_key FROM ticket_attachments WHERE id = $1",
+        )
+        .bind(id.to_owned())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .ok_or(RepoError::NotFound)?;
+        Ok((
+            col(&row, "ticket_id")?,
+            Attachment {
+                id: col(&row, "id")?,
+                file_name: col(&row, "file_name")?,
+                content_type: col(&row, "content_type")?,
+                size_bytes: col(&row, "size_bytes")?,
+                storage_key: col(&row, "storage_key")?,
+            },
+        ))
     }
 
     async fn set_guest_key(&self, ticket_id: &str, key_hash: &str) -> Result<(), RepoError> {

@@ -11,6 +11,7 @@ pub mod refunds;
 pub mod sessions;
 pub mod staff;
 pub mod system;
+pub mod tickets;
 pub mod transactions;
 pub mod views;
 pub mod wallet;
@@ -74,6 +75,31 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("PUT", "/api/v1/help/articles/{slug}/{locale}", "admin"),
     ("GET", "/api/v1/help/synonyms", "admin"),
     ("PUT", "/api/v1/help/synonyms", "admin"),
+    ("POST", "/api/v1/tickets", "public"),
+    ("GET", "/api/v1/tickets", "customer_or_support"),
+    ("GET", "/api/v1/tickets/{id}", "customer_or_support"),
+    ("PATCH", "/api/v1/tickets/{id}", "support_staff"),
+    (
+        "POST",
+        "/api/v1/tickets/{id}/messages",
+        "customer_or_support",
+    ),
+    (
+        "POST",
+        "/api/v1/tickets/{id}/attachments",
+        "customer_or_support",
+    ),
+    ("POST", "/api/v1/tickets/{id}/links", "support_staff"),
+    (
+        "DELETE",
+        "/api/v1/tickets/{id}/links/{kind}/{record_id}",
+        "support_staff",
+    ),
+    ("POST", "/api/v1/tickets/{id}/rating", "customer"),
+    ("POST", "/api/v1/tickets/{id}/calls", "support_staff"),
+    ("GET", "/api/v1/attachments/{id}", "customer_or_support"),
+    ("POST", "/api/v1/contacts/{id}/merge", "support_staff"),
+    ("POST", "/api/v1/help/deflections", "public"),
     ("GET", "/healthz", "public"),
     ("GET", "/readyz", "public"),
     ("GET", "/metrics", "public"),
@@ -94,6 +120,7 @@ pub fn router() -> Router<AppState> {
         .merge(transactions::router())
         .merge(refunds::router())
         .merge(help::router())
+        .merge(tickets::router())
 }
 
 #[derive(OpenApi)]
@@ -140,6 +167,19 @@ pub fn router() -> Router<AppState> {
         help::put_article,
         help::get_synonyms,
         help::put_synonyms,
+        tickets::create_ticket,
+        tickets::list_tickets,
+        tickets::get_ticket,
+        tickets::patch_ticket,
+        tickets::add_message,
+        tickets::add_attachments,
+        tickets::link_record,
+        tickets::unlink_record,
+        tickets::rate_ticket,
+        tickets::log_call,
+        tickets::download_attachment,
+        tickets::merge_contact,
+        tickets::record_deflection,
         system::healthz,
         system::readyz,
         system::metrics,

@@ -13,6 +13,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
+use domain::ticket::Channel;
 use domain::wallet::{
     FlagReason, Refund, TransactionFlag, TransactionKind, TransactionNote, TransactionQuery,
     TransactionStatus, UnusualRule, WalletTransaction,
@@ -722,6 +723,7 @@ pub async fn add_flag(
             .repo
             .add_flag(&t.id, customer, reason, req.comment.trim(), crate::now_us())
             .await?;
+        crate::tickets::open_for_flag(&state, &user.principal, Channel::App, &t, &flag).await?;
         Ok((StatusCode::CREATED, FlagView::from(&flag)))
     })
     .await

@@ -1041,7 +1041,20 @@ async fn flag(
         )
         .await
     {
-        Ok(_) => back_to(&t.id, "flagged"),
+        Ok(flag) => {
+            match crate::tickets::open_for_flag(
+                &state,
+                &user.principal,
+                domain::ticket::Channel::Web,
+                &t,
+                &flag,
+            )
+            .await
+            {
+                Ok(_) => back_to(&t.id, "flagged"),
+                Err(e) => error_page(&state, locale, &e),
+            }
+        }
         Err(RepoError::InvalidState(_)) => {
             let fb = keep("tx-error-already-flagged");
             customer_tx_response(&state, &user, &t.id, fb, StatusCode::CONFLICT).await

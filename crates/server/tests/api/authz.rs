@@ -31,9 +31,14 @@ fn expected(access: &str, caller: &str) -> Option<u16> {
         "merchant" if caller == "merchant" => None,
         "merchant_or_admin" if matches!(caller, "merchant" | "admin") => None,
         "customer" if caller == "customer" => None,
-        "support_staff" | "staff" | "admin" | "merchant" | "merchant_or_admin" | "customer" => {
-            Some(403)
-        }
+        "customer_or_support" if caller != "merchant" => None,
+        "support_staff"
+        | "staff"
+        | "admin"
+        | "merchant"
+        | "merchant_or_admin"
+        | "customer"
+        | "customer_or_support" => Some(403),
         other => panic!("unknown access rule {other}"),
     }
 }
@@ -44,6 +49,9 @@ struct Fixtures {
     payment: String,
     note: String,
     refund: String,
+    ticket: String,
+    attachment: String,
+    contact: String,
 }
 
 async fn fixtures(app: &TestApp) -> Fixtures {
@@ -96,10 +104,16 @@ async fn fixtures(app: &TestApp) -> Fixtures {
         "Tap **Forgot password**.",
     )
     .await;
+    let ticket = crate::tickets::customer_ticket(app, "Payment failed").await;
+    let attachment = crate::tickets::attach_text(app, &ticket, "receipt.txt", "paid 500,000").await;
+    let contact = crate::tickets::guest_ticket(app).await.contact_id.unwrap();
     Fixtures {
         payment: payment.id,
         note: note.id,
         refund: refund.id,
+        ticket: ticket.id,
+        attachment,
+        contact,
     }
 }
 
@@ -141,6 +155,13 @@ async fn every_route_answers_each_role_as_declared() {
                 )
                 .replace("/notes/{id}", &format!("/notes/{}", fx.note))
                 .replace("/refunds/{id}", &format!("/refunds/{}", fx.refund))
+                .replace("/tickets/{id}", &format!("/tickets/{}", fx.ticket))
+                .replace("{kind}/{record_id}", &format!("transaction/{}", fx.payment))
+                .replace(
+                    "/attachments/{id}",
+                    &format!("/attachments/{}", fx.attachment),
+                )
+                .replace("/contacts/{id}", &format!("/contacts/{}", fx.contact))
                 .replace("{slug}", "reset-password")
                 .replace("{locale}", "en");
             let body: Option<Value> = match (*method, *path) {
@@ -168,6 +189,26 @@ async fn every_route_answers_each_role_as_declared() {
                     Some(json!({"amount_minor": 100, "reason": "not_received"}))
                 }
                 ("POST", "/api/v1/refunds/{id}/decision") => Some(json!({"approve": true})),
+                ("POST", "/api/v1/tickets") => Some(json!({
+                    "category": "other", "subject": "Question", "body": "Hello",
+                    "guest": {"name": "Guest", "email": "guest@example.id"},
+                    "customer_id": app.accounts.customer.id.to_string(),
+                })),
+                ("PATCH", "/api/v1/tickets/{id}") => Some(json!({"priority": "high"})),
+                ("POST", "/api/v1/tickets/{id}/messages") => Some(json!({"body": "Any news?"})),
+                ("POST", "/api/v1/tickets/{id}/links") => {
+                    Some(json!({"kind": "transaction", "record_id": fx.payment}))
+                }
+                ("POST", "/api/v1/tickets/{id}/rating") => Some(json!({"score": 5})),
+                ("POST", "/api/v1/tickets/{id}/calls") => Some(
+                    json!({"from_number": "+6281234567890", "summary": "Called about the payment"}),
+                ),
+                ("POST", "/api/v1/contacts/{id}/merge") => {
+                    Some(json!({"customer_id": app.accounts.customer.id.to_string()}))
+                }
+                ("POST", "/api/v1/help/deflections") => {
+                    Some(json!({"query": "refund", "outcome": "deflected"}))
+                }
                 ("POST", "/api/v1/help/articles/{slug}/votes") => {
                     Some(json!({"locale": "en", "helpful": true}))
                 }

@@ -16,5 +16,6 @@ mod locale;
 mod pages;
 mod staff;
 mod system;
+mod tickets;
 mod wallet;
 mod wallet_pages;
