@@ -24,6 +24,9 @@ pub enum ApiError {
     /// No or an expired session/token (401).
     #[error("authentication required")]
     Unauthenticated,
+    /// A webhook's signature is missing, wrong or too old (401).
+    #[error("invalid webhook signature")]
+    InvalidSignature,
     /// Sign-in failed. One message whether the account exists or not (401).
     #[error("invalid credentials")]
     InvalidCredentials,
@@ -143,6 +146,12 @@ impl ApiError {
                 "unauthenticated",
                 "Sign-in required",
                 "Sign in to continue.".into(),
+            ),
+            InvalidSignature => (
+                StatusCode::UNAUTHORIZED,
+                "invalid_signature",
+                "Invalid signature",
+                "The request's signature is missing, does not match, or is too old.".into(),
             ),
             InvalidCredentials => (
                 StatusCode::UNAUTHORIZED,

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod channels;
 pub mod config;
 pub mod error;
 pub mod help;
@@ -36,6 +37,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(api::router())
         .merge(pages::router())
+        .merge(channels::router())
         .fallback(fallback)
         // Innermost first: timeout and body limit, then uniform errors over whatever they
         // produce, then headers and metrics, request id outermost so all logs carry it.
@@ -120,11 +122,16 @@ pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()>
     let indexed = state.load_help_index().await?;
     tracing::info!(indexed, "help-center index built from the database");
     let jobs = spawn_background_jobs(state.clone());
+    let outbox =
+        channels::outbox::spawn_outbox_worker(state.clone(), channels::outbox::node_name());
     let app = app(state);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     jobs.abort();
+    // A delivery cut off here is retried by another node (or this one after a restart)
+    // once its lease ends.
+    outbox.abort();
     Ok(())
 }
 

@@ -103,8 +103,10 @@ fn copy_allow_header(from: &Response, to: &mut Response) {
 }
 
 /// Whether a path is served as JSON API (problem+json errors) rather than pages.
+/// Channel webhooks are called by machines, so they get problem+json too.
 pub fn is_api_path(path: &str) -> bool {
     path.starts_with("/api/")
+        || path.starts_with("/webhooks/")
         || path == "/api/openapi.json"
         || path == "/healthz"
         || path == "/readyz"

@@ -9,6 +9,7 @@ mod helpers;
 mod auth;
 mod authz;
 mod bad_input;
+mod channels;
 mod customers;
 mod help;
 mod ledger_model;
