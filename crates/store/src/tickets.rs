@@ -488,13 +488,7 @@ impl Store {
         now_us: i64,
     ) -> Result<MessageOutcome, RepoError> {
         let mut tx = self.begin_write().await?;
-        let ticket = Self::ticket_on(
-            &mut tx,
-            "id = $1",
-            Bind1::Text(ticket_id.to_owned()),
-            self.lock_suffix(),
-        )
-        .await?;
+        let ticket = self.lock_ticket(&mut tx, ticket_id).await?;
         let status = status_after_message(ticket.status, m.author_kind, m.visibility, requested)
             .map_err(invalid)?;
         let message = Self::insert_message(&mut tx, ticket_id, m, delivery, now_us).await?;
@@ -579,6 +573,53 @@ impl Store {
                 });
         }
         Ok(out)
+    }
+}
+
+impl Store {
+    /// Reads and locks a ticket for a change.
+    async fn lock_ticket(&self, conn: &mut AnyConnection, id: &str) -> Result<Ticket, RepoError> {
+        Self::ticket_on(
+            conn,
+            "id = $1",
+            Bind1::Text(id.to_owned()),
+            self.lock_suffix(),
+        )
+        .await
+    }
+
+    /// Reads and locks a ticket that must not be closed (closed tickets never change).
+    async fn lock_open_ticket(
+        &self,
+        conn: &mut AnyConnection,
+        id: &str,
+    ) -> Result<Ticket, RepoError> {
+        let t = self.lock_ticket(conn, id).await?;
+        if t.status == TicketStatus::Closed {
+            return Err(invalid(domain::ticket::TicketRuleError::Closed));
+        }
+        Ok(t)
+    }
+
+    /// Commits and answers with the ticket as the transaction left it.
+    async fn commit_with_ticket(
+        mut tx: sqlx::Transaction<'static, sqlx::Any>,
+        id: &str,
+    ) -> Result<Ticket, RepoError> {
+        let ticket = Self::ticket_on(&mut tx, "id = $1", Bind1::Text(id.to_owned()), "").await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(ticket)
+    }
+
+    /// Something happened on the ticket: lists sort by this.
+    async fn touch(conn: &mut AnyConnection, id: &str, now_us: i64) -> Result<(), RepoError> {
+        sqlx::query("UPDATE tickets SET updated_at_us = $1 WHERE id = $2")
+            .bind(now_us)
+            .bind(id.to_owned())
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        Ok(())
     }
 }
 
@@ -911,16 +952,7 @@ impl TicketRepo for Store {
         now_us: i64,
     ) -> Result<Ticket, RepoError> {
         let mut tx = self.begin_write().await?;
-        let t = Self::ticket_on(
-            &mut tx,
-            "id = $1",
-            Bind1::Text(ticket_id.to_owned()),
-            self.lock_suffix(),
-        )
-        .await?;
-        if t.status == TicketStatus::Closed {
-            return Err(invalid(domain::ticket::TicketRuleError::Closed));
-        }
+        let t = self.lock_open_ticket(&mut tx, ticket_id).await?;
         let mut fields: Vec<(&str, String, String)> = Vec::new();
         if let Some(p) = changes.priority.filter(|p| *p != t.priority) {
             fields.push(("priority", t.priority.as_str().into(), p.as_str().into()));
@@ -974,10 +1006,7 @@ impl TicketRepo for Store {
             self.set_ticket_status(&mut tx, &t, status, actor, now_us)
                 .await?;
         }
-        let ticket =
-            Self::ticket_on(&mut tx, "id = $1", Bind1::Text(ticket_id.to_owned()), "").await?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(ticket)
+        Self::commit_with_ticket(tx, ticket_id).await
     }
 
     async fn link_record(
@@ -988,16 +1017,7 @@ impl TicketRepo for Store {
         now_us: i64,
     ) -> Result<Ticket, RepoError> {
         let mut tx = self.begin_write().await?;
-        let t = Self::ticket_on(
-            &mut tx,
-            "id = $1",
-            Bind1::Text(ticket_id.to_owned()),
-            self.lock_suffix(),
-        )
-        .await?;
-        if t.status == TicketStatus::Closed {
-            return Err(invalid(domain::ticket::TicketRuleError::Closed));
-        }
+        let t = self.lock_open_ticket(&mut tx, ticket_id).await?;
         if !t.links.contains(link) {
             sqlx::query(
                 "INSERT INTO ticket_links (ticket_id, kind, record_id, created_at_us) VALUES ($1, $2, $3, $4)",
@@ -1009,19 +1029,11 @@ impl TicketRepo for Store {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
-            sqlx::query("UPDATE tickets SET updated_at_us = $1 WHERE id = $2")
-                .bind(now_us)
-                .bind(ticket_id.to_owned())
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+            Self::touch(&mut tx, ticket_id, now_us).await?;
             let value = format!("{}:{}", link.kind.as_str(), link.record_id);
             Self::insert_event(&mut tx, ticket_id, actor, "link", "", &value, now_us).await?;
         }
-        let ticket =
-            Self::ticket_on(&mut tx, "id = $1", Bind1::Text(ticket_id.to_owned()), "").await?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(ticket)
+        Self::commit_with_ticket(tx, ticket_id).await
     }
 
     async fn unlink_record(
@@ -1032,16 +1044,7 @@ impl TicketRepo for Store {
         now_us: i64,
     ) -> Result<Ticket, RepoError> {
         let mut tx = self.begin_write().await?;
-        let t = Self::ticket_on(
-            &mut tx,
-            "id = $1",
-            Bind1::Text(ticket_id.to_owned()),
-            self.lock_suffix(),
-        )
-        .await?;
-        if t.status == TicketStatus::Closed {
-            return Err(invalid(domain::ticket::TicketRuleError::Closed));
-        }
+        let t = self.lock_open_ticket(&mut tx, ticket_id).await?;
         if t.links.contains(link) {
             sqlx::query(
                 "DELETE FROM ticket_links WHERE ticket_id = $1 AND kind = $2 AND record_id = $3",
@@ -1055,10 +1058,7 @@ impl TicketRepo for Store {
             let value = format!("{}:{}", link.kind.as_str(), link.record_id);
             Self::insert_event(&mut tx, ticket_id, actor, "link", &value, "", now_us).await?;
         }
-        let ticket =
-            Self::ticket_on(&mut tx, "id = $1", Bind1::Text(ticket_id.to_owned()), "").await?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(ticket)
+        Self::commit_with_ticket(tx, ticket_id).await
     }
 
     async fn rate_ticket(
@@ -1068,13 +1068,7 @@ impl TicketRepo for Store {
         now_us: i64,
     ) -> Result<Ticket, RepoError> {
         let mut tx = self.begin_write().await?;
-        let t = Self::ticket_on(
-            &mut tx,
-            "id = $1",
-            Bind1::Text(ticket_id.to_owned()),
-            self.lock_suffix(),
-        )
-        .await?;
+        let t = self.lock_ticket(&mut tx, ticket_id).await?;
         check_rating(t.status).map_err(invalid)?;
         sqlx::query(
             "UPDATE tickets SET rating_score = $1, rating_comment = $2, rated_at_us = $3, updated_at_us = $3 WHERE id = $4",
@@ -1113,10 +1107,7 @@ impl TicketRepo for Store {
             now_us,
         )
         .await?;
-        let ticket =
-            Self::ticket_on(&mut tx, "id = $1", Bind1::Text(ticket_id.to_owned()), "").await?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(ticket)
+        Self::commit_with_ticket(tx, ticket_id).await
     }
 
     async fn record_call_event(
@@ -1228,12 +1219,7 @@ impl TicketRepo for Store {
             )
             .await?;
         }
-        sqlx::query("UPDATE tickets SET updated_at_us = $1 WHERE id = $2")
-            .bind(now_us)
-            .bind(call.ticket_id.clone())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        Self::touch(&mut tx, &call.ticket_id, now_us).await?;
         let ticket =
             Self::ticket_on(&mut tx, "id = $1", Bind1::Text(call.ticket_id.clone()), "").await?;
         tx.commit().await.map_err(db_err)?;
@@ -1260,16 +1246,7 @@ impl TicketRepo for Store {
         now_us: i64,
     ) -> Result<CallLog, RepoError> {
         let mut tx = self.begin_write().await?;
-        let t = Self::ticket_on(
-            &mut tx,
-            "id = $1",
-            Bind1::Text(call.ticket_id.clone()),
-            self.lock_suffix(),
-        )
-        .await?;
-        if t.status == TicketStatus::Closed {
-            return Err(invalid(domain::ticket::TicketRuleError::Closed));
-        }
+        let t = self.lock_open_ticket(&mut tx, &call.ticket_id).await?;
         let mut call = call.clone();
         call.id = new_id();
         call.call_id = String::new();
@@ -1284,12 +1261,7 @@ impl TicketRepo for Store {
             now_us,
         )
         .await?;
-        sqlx::query("UPDATE tickets SET updated_at_us = $1 WHERE id = $2")
-            .bind(now_us)
-            .bind(t.id.clone())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        Self::touch(&mut tx, &t.id, now_us).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(call)
     }
