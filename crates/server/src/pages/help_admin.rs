@@ -42,6 +42,8 @@ struct ListPage {
     rows: Vec<Row>,
     locales: Vec<&'static str>,
     error: String,
+    /// Contact-form outcomes of the last 30 days: the figure operators watch.
+    deflection: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -86,11 +88,29 @@ async fn list(
     } else {
         user.ctx.tr.t("help-admin-bad-slug")
     };
+    let since = crate::now_us() - 30 * 86_400_000_000;
+    let (deflected, continued) = match state.repo.deflection_counts(since).await {
+        Ok(c) => c,
+        Err(e) => return error_page(&state, locale, &e.into()),
+    };
+    let shown = deflected + continued;
+    let deflection = if shown == 0 {
+        user.ctx.tr.t("help-admin-deflection-none")
+    } else {
+        let mut args = fluent_bundle::FluentArgs::new();
+        args.set("percent", (deflected * 100 / shown).to_string());
+        args.set("deflected", deflected.to_string());
+        args.set("shown", shown.to_string());
+        state
+            .i18n
+            .message(locale, "help-admin-deflection", Some(&args))
+    };
     let page = ListPage {
         chrome: user.ctx.chrome(),
         rows,
         locales: Locale::ALL.iter().map(|l| l.tag()).collect(),
         error,
+        deflection,
     };
     render(&state, locale, &page)
 }

@@ -120,7 +120,8 @@ async fn upload(
     .await
 }
 
-async fn pay(app: &TestApp, customer: &domain::Customer, major: i64) -> String {
+/// A payment of `major` rupiah at the test merchant, with the money to pay it; its id.
+pub async fn pay(app: &TestApp, customer: &domain::Customer, major: i64) -> String {
     use domain::wallet::WalletOperation;
     let idr = |m: i64| Money::major(m, Currency::IDR).unwrap();
     app.store
@@ -810,4 +811,8 @@ async fn deflections_are_recorded_and_counted() {
     .await
     .assert_problem(422, "validation_failed");
     assert_eq!(app.store.deflection_counts(0).await.unwrap(), (2, 1));
+    // Admins see the rate beside the articles.
+    let cookie = app.page_session("/staff/signin", "admin@example.id").await;
+    let page = app.page("/staff/help", Some(&cookie)).await;
+    assert!(page.body.contains("66% of visitors"), "{}", page.body);
 }
