@@ -355,6 +355,11 @@ const CN_GIVEN: [(&str, &str); 30] = [
 ];
 
 /// A stable UUIDv7-shaped id for the `n`-th demo record of a kind, so reseeding finds it.
+/// The id of the `n`-th demo customer (stable across seeds).
+pub fn demo_customer_id(n: u32) -> String {
+    demo_id(1, n)
+}
+
 fn demo_id(kind: u8, n: u32) -> String {
     // 2024-01-01T00:00:00Z in ms, offset per record so ids sort in creation order.
     let millis = 1_704_067_200_000u64 + u64::from(kind) * 100_000_000 + u64::from(n);
@@ -878,6 +883,7 @@ pub async fn seed(store: &Store, config: &Config, customers: u32) -> anyhow::Res
         bar.inc(1);
     }
     bar.finish_and_clear();
+    let tickets = crate::demo_tickets::seed_tickets(store, customers, now).await?;
 
     println!(
         "Demo data ready: {} regions, {} support groups, {} merchants, staff {} new / {} existing, customers {} new / {} existing.",
@@ -892,6 +898,7 @@ pub async fn seed(store: &Store, config: &Config, customers: u32) -> anyhow::Res
     println!(
         "Wallet history simulated for {simulated} customers (months of top-ups, payments, transfers, failures and refunds)."
     );
+    println!("{tickets} support tickets from the app, the web, Messenger, X and the hotline.");
     println!();
     println!("Sign in with password \"{DEMO_PASSWORD}\":");
     println!("  customer  {DEMO_CUSTOMER_EMAIL:<32} (or +62 812 3456 7890)  at /signin");
@@ -948,6 +955,20 @@ mod tests {
             }
         }
         assert_eq!(all.len(), 60);
+        // Tickets from every channel, once: 24 customers', 6 social, 2 calls.
+        use domain::repo::TicketRepo;
+        let tickets = store
+            .tickets(
+                &domain::ticket::TicketQuery::default(),
+                None,
+                domain::Limit::parse(Some(100)).unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(tickets.items.len(), 32);
+        let channels: std::collections::BTreeSet<&str> =
+            tickets.items.iter().map(|t| t.channel.as_str()).collect();
+        assert_eq!(channels.len(), 5, "{channels:?}");
         // Every customer got a history of their own, also those who received a transfer
         // from a friend simulated before them.
         for c in &all {

@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod demo;
+pub mod demo_tickets;
 pub mod kb;
 pub mod settings;
 

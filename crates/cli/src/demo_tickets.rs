@@ -1,0 +1,465 @@
+//! Demo tickets from every channel, so the portal and the agents' pages have real work to
+//! show: customers writing in the app and on the web in their own language, guests,
+//! Messenger and X senders nobody has identified yet, and hotline calls with their logs.
+//! Each first message and reply carries a fixed external id, so seeding again adds nothing.
+
+use anyhow::Context;
+use domain::repo::{ContactIdentity, IdentityRepo, TicketRepo, WalletRepo};
+use domain::ticket::{
+    Actor, ActorKind, CallEvent, Category, Channel, LinkKind, NewMessage, NewTicket, Priority,
+    Rating, ReportedTransaction, Requester, Ticket, TicketChanges, TicketLink, TicketStatus,
+    Visibility,
+};
+use domain::wallet::{TransactionQuery, TransactionStatus};
+use domain::{Customer, CustomerId, Email, Limit, Locale, LoginId, StaffId};
+use indicatif::ProgressBar;
+use store::Store;
+
+/// What customers write about, in each language: (category, subjects, first messages).
+const TOPICS: [(Category, [&str; 3], [&str; 3]); 8] = [
+    (
+        Category::FailedTransaction,
+        [
+            "Payment failed but my balance went down",
+            "Pembayaran gagal tapi saldo berkurang",
+            "付款失败但余额被扣了",
+        ],
+        [
+            "I paid at the cashier, the app said failed, but the money is gone from my balance.",
+            "Tadi bayar di kasir, di aplikasi tertulis gagal, tapi saldo saya sudah terpotong.",
+            "我在收银台付款，App 显示失败，可是余额已经扣掉了。",
+        ],
+    ),
+    (
+        Category::Refund,
+        [
+            "Refund not received yet",
+            "Dana refund belum masuk",
+            "退款还没到账",
+        ],
+        [
+            "The merchant approved my refund three days ago and I still don't see it.",
+            "Merchant sudah setuju refund tiga hari lalu, tapi dananya belum masuk juga.",
+            "商家三天前就同意退款了，我到现在还没收到。",
+        ],
+    ),
+    (
+        Category::Coupon,
+        [
+            "Coupon won't apply",
+            "Kupon tidak bisa dipakai",
+            "优惠券用不了",
+        ],
+        [
+            "My 20% coupon says it cannot be used at this merchant. Why?",
+            "Kupon diskon 20% saya katanya tidak berlaku di merchant ini. Kenapa ya?",
+            "我的八折券在这家商户显示不能用，这是为什么？",
+        ],
+    ),
+    (
+        Category::AccountSignIn,
+        [
+            "Account locked after wrong PIN",
+            "Akun terkunci setelah salah PIN",
+            "输错密码后账户被锁",
+        ],
+        [
+            "I typed the wrong PIN a few times and now I can't sign in.",
+            "Saya salah masukkan PIN beberapa kali, sekarang tidak bisa masuk.",
+            "我输错了几次密码，现在登录不了。",
+        ],
+    ),
+    (
+        Category::CardLinking,
+        [
+            "Can't link my debit card",
+            "Tidak bisa menautkan kartu debit",
+            "绑定借记卡失败",
+        ],
+        [
+            "The app keeps saying my card is not supported.",
+            "Aplikasi terus bilang kartu saya tidak didukung.",
+            "App 一直提示我的卡不支持。",
+        ],
+    ),
+    (
+        Category::MerchantComplaint,
+        [
+            "Order never arrived",
+            "Pesanan tidak pernah sampai",
+            "订单一直没送到",
+        ],
+        [
+            "I paid for a delivery order and it never came. The merchant doesn't answer.",
+            "Saya sudah bayar pesanan antar, tapi tidak pernah datang. Merchant-nya tidak membalas.",
+            "我付了外卖的钱，但一直没送到，商家也不回复。",
+        ],
+    ),
+    (
+        Category::PrivacySecurity,
+        [
+            "Someone else signed in to my account?",
+            "Ada yang masuk ke akun saya?",
+            "有人登录了我的账户？",
+        ],
+        [
+            "I got a notice about a sign-in from a new phone that wasn't me.",
+            "Saya dapat pemberitahuan ada login dari HP baru, padahal bukan saya.",
+            "我收到通知说有新手机登录，但那不是我。",
+        ],
+    ),
+    (
+        Category::Other,
+        [
+            "How do I change my phone number?",
+            "Bagaimana cara ganti nomor HP?",
+            "怎么更换手机号？",
+        ],
+        [
+            "I have a new number. How do I update it in the app?",
+            "Nomor saya sudah ganti. Cara memperbaruinya di aplikasi bagaimana?",
+            "我换了新号码，在 App 里怎么更新？",
+        ],
+    ),
+];
+
+/// What agents answer, in each language.
+const ANSWERS: [&str; 3] = [
+    "Thank you for writing. We are checking this with the bank and will update you today.",
+    "Terima kasih sudah menghubungi kami. Kami sedang mengecek ke pihak bank dan akan mengabari Anda hari ini.",
+    "感谢您的来信。我们正在与银行核实，今天内会给您答复。",
+];
+
+fn lang(locale: Locale) -> usize {
+    match locale {
+        Locale::En => 0,
+        Locale::Id => 1,
+        Locale::ZhCn => 2,
+    }
+}
+
+fn message(
+    kind: ActorKind,
+    id: &str,
+    name: &str,
+    body: &str,
+    channel: Channel,
+    external_id: String,
+) -> NewMessage {
+    NewMessage {
+        author_kind: kind,
+        author_id: id.to_owned(),
+        author_name: name.to_owned(),
+        visibility: Visibility::Public,
+        body: body.to_owned(),
+        channel,
+        external_id: Some(external_id),
+        attachments: Vec::new(),
+    }
+}
+
+/// Seeds the demo tickets; returns how many tickets exist afterwards from this seed.
+pub async fn seed_tickets(store: &Store, customers: u32, now: i64) -> anyhow::Result<u32> {
+    let agent = store
+        .staff_credential(
+            &Email::parse("agent@demo.paydesk.id").map_err(|e| anyhow::anyhow!("{e}"))?,
+        )
+        .await?
+        .context("the demo agent is seeded before tickets")?;
+    let agent_id = agent.principal.user.as_str().to_owned();
+    let agent_name = agent.principal.display_name.clone();
+    let actor = Actor {
+        kind: ActorKind::Staff,
+        id: agent_id.clone(),
+        name: agent_name.clone(),
+    };
+    let per_customer = customers.clamp(1, 24);
+    let bar = ProgressBar::new(u64::from(per_customer) + 12);
+    bar.set_message("tickets");
+    let mut made = 0u32;
+    for n in 0..per_customer {
+        let id = CustomerId::from_string(crate::demo::demo_customer_id(n));
+        let Ok(c) = store.customer(&id).await else {
+            continue;
+        };
+        let topic = &TOPICS[(n as usize) % TOPICS.len()];
+        let ticket = customer_ticket(store, &c, n, topic, now).await?;
+        made += 1;
+        // Every other ticket has an answer; some are waiting on the customer, some solved.
+        if n % 2 == 0 {
+            let l = lang(c.locale);
+            let reply = message(
+                ActorKind::Staff,
+                &agent_id,
+                &agent_name,
+                ANSWERS[l],
+                ticket.channel,
+                format!("demo-reply-{n}"),
+            );
+            let status = match n % 6 {
+                0 => Some(TicketStatus::Solved),
+                2 => Some(TicketStatus::PendingCustomer),
+                _ => None,
+            };
+            let outcome = store
+                .add_message(&ticket.id, &reply, status, None, now - 3_600_000_000)
+                .await?;
+            if !outcome.duplicate {
+                store
+                    .update_ticket(
+                        &ticket.id,
+                        &TicketChanges {
+                            assignee_id: Some(StaffId::parse(&agent_id)),
+                            ..TicketChanges::default()
+                        },
+                        &actor,
+                        now,
+                    )
+                    .await?;
+                if status == Some(TicketStatus::Solved) {
+                    let rating = Rating::parse(if n % 12 == 0 { 5 } else { 4 }, "", now)?;
+                    store.rate_ticket(&ticket.id, &rating, now).await?;
+                }
+            }
+        }
+        bar.inc(1);
+    }
+    made += social_tickets(store, now).await?;
+    bar.inc(6);
+    made += phone_tickets(store, now).await?;
+    bar.inc(6);
+    bar.finish_and_clear();
+    Ok(made)
+}
+
+async fn customer_ticket(
+    store: &Store,
+    c: &Customer,
+    n: u32,
+    topic: &(Category, [&str; 3], [&str; 3]),
+    now: i64,
+) -> anyhow::Result<Ticket> {
+    let (category, subjects, bodies) = topic;
+    let l = lang(c.locale);
+    let channel = if n % 3 == 0 {
+        Channel::Web
+    } else {
+        Channel::App
+    };
+    let mut links = Vec::new();
+    if category.needs_transaction() {
+        // The customer's latest failed (or any) transaction is what the ticket is about.
+        let q = TransactionQuery {
+            customer_id: Some(c.id.clone()),
+            statuses: vec![TransactionStatus::Failed],
+            ..TransactionQuery::default()
+        };
+        let page = store.transactions(&q, None, Limit::parse(Some(1))?).await?;
+        if let Some(t) = page.items.first() {
+            links.push(TicketLink {
+                kind: LinkKind::Transaction,
+                record_id: t.id.clone(),
+            });
+        }
+    }
+    let new = NewTicket {
+        requester: Requester::Customer(c.id.clone()),
+        channel,
+        category: *category,
+        subject: subjects[l].to_owned(),
+        priority: if *category == Category::PrivacySecurity {
+            Priority::High
+        } else {
+            Priority::Normal
+        },
+        locale: c.locale,
+        links,
+        reported: ReportedTransaction::default(),
+        tags: Vec::new(),
+        first_message: message(
+            ActorKind::Customer,
+            c.id.as_str(),
+            c.display_name.as_str(),
+            bodies[l],
+            channel,
+            format!("demo-ticket-{n}"),
+        ),
+    };
+    let hours_ago = i64::from(n % 48) + 2;
+    Ok(store
+        .create_ticket(&new, None, now - hours_ago * 3_600_000_000)
+        .await?
+        .ticket)
+}
+
+/// Messenger and X senders nobody has identified yet.
+async fn social_tickets(store: &Store, now: i64) -> anyhow::Result<u32> {
+    let senders = [
+        (
+            Channel::Messenger,
+            "6200000000001",
+            "Rina (Messenger)",
+            "Halo, top up saya dari BCA belum masuk dari tadi pagi.",
+        ),
+        (
+            Channel::Messenger,
+            "6200000000002",
+            "Andi (Messenger)",
+            "Kenapa kupon ongkir saya tidak bisa dipakai?",
+        ),
+        (
+            Channel::Messenger,
+            "6200000000003",
+            "Mei (Messenger)",
+            "你好，我的退款什么时候到账？",
+        ),
+        (
+            Channel::X,
+            "1460000000001",
+            "@budi_jkt",
+            "Min, saldo kepotong dua kali pas bayar parkir. Tolong dicek ya.",
+        ),
+        (
+            Channel::X,
+            "1460000000002",
+            "@sarahw",
+            "Your app logged me out and now it says my account is locked?",
+        ),
+        (
+            Channel::X,
+            "1460000000003",
+            "@dewi_s",
+            "Cara hubungi CS selain lewat DM gimana ya?",
+        ),
+    ];
+    let mut made = 0;
+    for (i, (channel, psid, name, text)) in senders.iter().enumerate() {
+        let contact = store
+            .upsert_contact(
+                &ContactIdentity {
+                    channel: *channel,
+                    external_id: (*psid).to_owned(),
+                    display_name: (*name).to_owned(),
+                    email: None,
+                    phone: None,
+                    customer_id: None,
+                },
+                now,
+            )
+            .await?;
+        let new = NewTicket {
+            requester: Requester::Contact(contact.id.clone()),
+            channel: *channel,
+            category: Category::Other,
+            subject: domain::ticket::parse_subject(text)?
+                .chars()
+                .take(80)
+                .collect(),
+            priority: Priority::Normal,
+            locale: if text.is_ascii() && i == 4 {
+                Locale::En
+            } else if text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) {
+                Locale::ZhCn
+            } else {
+                Locale::Id
+            },
+            links: Vec::new(),
+            reported: ReportedTransaction::default(),
+            tags: Vec::new(),
+            first_message: message(
+                ActorKind::Contact,
+                &contact.id,
+                name,
+                text,
+                *channel,
+                format!("demo-social-{i}"),
+            ),
+        };
+        store
+            .create_ticket(&new, None, now - (i as i64 + 1) * 1_800_000_000)
+            .await?;
+        made += 1;
+    }
+    Ok(made)
+}
+
+/// Hotline calls: a known customer who chose "failed transaction" in the menu and talked
+/// to an agent, and an unknown number that hung up before anyone answered.
+async fn phone_tickets(store: &Store, now: i64) -> anyhow::Result<u32> {
+    let siti = store
+        .customer_credential(&LoginId::Phone(
+            domain::Phone::parse("+6281234567890").map_err(|e| anyhow::anyhow!("{e}"))?,
+        ))
+        .await?
+        .and_then(|c| c.principal.customer_id().cloned());
+    let calls = [
+        ("demo-call-1", "+6281234567890", siti, Some("2"), true),
+        ("demo-call-2", "+6285600001111", None, None, false),
+    ];
+    let mut made = 0;
+    for (call_id, number, customer, digit, answered) in calls {
+        let contact = store
+            .upsert_contact(
+                &ContactIdentity {
+                    channel: Channel::Phone,
+                    external_id: number.to_owned(),
+                    display_name: number.to_owned(),
+                    email: None,
+                    phone: Some(number.to_owned()),
+                    customer_id: customer,
+                },
+                now,
+            )
+            .await?;
+        let category = match digit {
+            Some("2") => Category::FailedTransaction,
+            _ => Category::Other,
+        };
+        let new = NewTicket {
+            requester: Requester::Contact(contact.id.clone()),
+            channel: Channel::Phone,
+            category,
+            subject: format!("Phone call from {number}"),
+            priority: Priority::Normal,
+            locale: Locale::Id,
+            links: Vec::new(),
+            reported: ReportedTransaction::default(),
+            tags: Vec::new(),
+            first_message: NewMessage {
+                visibility: Visibility::Internal,
+                ..message(
+                    ActorKind::System,
+                    "",
+                    "paydesk",
+                    &format!("Incoming call from {number}"),
+                    Channel::Phone,
+                    format!("call:{call_id}"),
+                )
+            },
+        };
+        let started = now - 5_400_000_000;
+        let ticket = store.create_ticket(&new, None, started).await?.ticket;
+        let mut events = vec![CallEvent::Incoming];
+        if let Some(d) = digit {
+            events.push(CallEvent::MenuChoice(d.to_owned()));
+        }
+        if answered {
+            events.push(CallEvent::Answered { agent_id: None });
+        }
+        events.push(CallEvent::Ended);
+        for (k, event) in events.iter().enumerate() {
+            store
+                .record_call_event(
+                    &format!("{call_id}-{k}"),
+                    call_id,
+                    number,
+                    event,
+                    &ticket.id,
+                    started + k as i64 * 60_000_000,
+                )
+                .await?;
+        }
+        made += 1;
+    }
+    Ok(made)
+}
