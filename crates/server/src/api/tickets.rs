@@ -828,21 +828,33 @@ pub async fn patch_ticket(
     ApiJson(p): ApiJson<TicketPatch>,
 ) -> Result<Json<TicketView>, ApiError> {
     let before = tickets::visible_ticket(&state, &user.principal, &id).await?;
-    let changes = parse_patch(&state, &p).await?;
+    let after = apply_patch(&state, &user.principal, &before, &p).await?;
+    let tr = Tr::new(state.i18n.clone(), user.principal.locale);
+    Ok(Json(TicketView::new(&after, &tr, true)))
+}
+
+/// Checks and applies staff changes to a ticket (API and console pages); solving asks
+/// the customer for a rating.
+pub async fn apply_patch(
+    state: &AppState,
+    principal: &Principal,
+    before: &Ticket,
+    p: &TicketPatch,
+) -> Result<Ticket, ApiError> {
+    let changes = parse_patch(state, p).await?;
     let after = state
         .repo
         .update_ticket(
             &before.id,
             &changes,
-            &tickets::actor_of(&user.principal),
+            &tickets::actor_of(principal),
             crate::now_us(),
         )
         .await?;
     if after.status == TicketStatus::Solved && before.status != TicketStatus::Solved {
-        tickets::ask_for_rating(&state, &after).await?;
+        tickets::ask_for_rating(state, &after).await?;
     }
-    let tr = Tr::new(state.i18n.clone(), user.principal.locale);
-    Ok(Json(TicketView::new(&after, &tr, true)))
+    Ok(after)
 }
 
 /// A reply or an internal note.
@@ -868,7 +880,8 @@ pub struct MessageAdded {
     pub ticket: TicketView,
 }
 
-async fn add_message_as(
+/// Adds a reply or note as a signed-in principal (API and console pages).
+pub async fn add_message_as(
     state: &AppState,
     principal: &Principal,
     id: &str,
@@ -1135,7 +1148,8 @@ pub struct LinkBody {
     pub record_id: String,
 }
 
-fn parse_link(kind: &str, record_id: &str) -> Result<TicketLink, ApiError> {
+/// Checks a record kind and id.
+pub fn parse_link(kind: &str, record_id: &str) -> Result<TicketLink, ApiError> {
     let kind = LinkKind::parse(kind).ok_or_else(|| {
         ValidationError::field(
             "kind",
@@ -1169,6 +1183,19 @@ pub async fn link_record(
 ) -> Result<Json<TicketView>, ApiError> {
     let ticket = tickets::visible_ticket(&state, &user.principal, &id).await?;
     let link = parse_link(&req.kind, &req.record_id)?;
+    let t = link_checked(&state, &user.principal, &ticket, &link).await?;
+    let tr = Tr::new(state.i18n.clone(), user.principal.locale);
+    Ok(Json(TicketView::new(&t, &tr, true)))
+}
+
+/// Links a record after checking that transactions and refunds exist and belong to the
+/// ticket's customer (API and console pages).
+pub async fn link_checked(
+    state: &AppState,
+    principal: &Principal,
+    ticket: &Ticket,
+    link: &TicketLink,
+) -> Result<Ticket, ApiError> {
     let owner = match link.kind {
         LinkKind::Transaction => Some(
             state
@@ -1198,17 +1225,15 @@ pub async fn link_record(
         )
         .into());
     }
-    let t = state
+    Ok(state
         .repo
         .link_record(
             &ticket.id,
-            &link,
-            &tickets::actor_of(&user.principal),
+            link,
+            &tickets::actor_of(principal),
             crate::now_us(),
         )
-        .await?;
-    let tr = Tr::new(state.i18n.clone(), user.principal.locale);
-    Ok(Json(TicketView::new(&t, &tr, true)))
+        .await?)
 }
 
 /// Unlink a wallet record.
@@ -1223,18 +1248,29 @@ pub async fn unlink_record(
     Path((id, kind, record_id)): Path<(String, String, String)>,
 ) -> Result<Json<TicketView>, ApiError> {
     let ticket = tickets::visible_ticket(&state, &user.principal, &id).await?;
-    let link = parse_link(&kind, &record_id)?;
-    let t = state
+    let t = unlink(&state, &user.principal, &ticket, &kind, &record_id).await?;
+    let tr = Tr::new(state.i18n.clone(), user.principal.locale);
+    Ok(Json(TicketView::new(&t, &tr, true)))
+}
+
+/// Unlinks a record (API and console pages).
+pub async fn unlink(
+    state: &AppState,
+    principal: &Principal,
+    ticket: &Ticket,
+    kind: &str,
+    record_id: &str,
+) -> Result<Ticket, ApiError> {
+    let link = parse_link(kind, record_id)?;
+    Ok(state
         .repo
         .unlink_record(
             &ticket.id,
             &link,
-            &tickets::actor_of(&user.principal),
+            &tickets::actor_of(principal),
             crate::now_us(),
         )
-        .await?;
-    let tr = Tr::new(state.i18n.clone(), user.principal.locale);
-    Ok(Json(TicketView::new(&t, &tr, true)))
+        .await?)
 }
 
 /// A satisfaction rating.
@@ -1306,6 +1342,17 @@ pub async fn log_call(
     ApiJson(req): ApiJson<CallBody>,
 ) -> Result<(StatusCode, Json<CallView>), ApiError> {
     let ticket = tickets::visible_ticket(&state, &user.principal, &id).await?;
+    let logged = log_call_by_hand(&state, &user.principal, &ticket, &req).await?;
+    Ok((StatusCode::CREATED, Json(CallView::from(&logged))))
+}
+
+/// Checks and records a call an agent logs by hand (API and console pages).
+pub async fn log_call_by_hand(
+    state: &AppState,
+    principal: &Principal,
+    ticket: &Ticket,
+    req: &CallBody,
+) -> Result<CallLog, ApiError> {
     let phone = domain::Phone::parse(&req.from_number);
     let summary = req.summary.trim();
     let call_state =
@@ -1335,18 +1382,17 @@ pub async fn log_call(
         from_number: phone?.as_str().to_owned(),
         state: call_state.unwrap_or(CallState::Ended),
         ivr_choice: None,
-        agent_id: StaffId::parse(user.principal.user.as_str()),
+        agent_id: StaffId::parse(principal.user.as_str()),
         started_at_us: now - talked_us,
         answered_at_us: answered.then_some(now - talked_us),
         ended_at_us: Some(now),
         recording_url: None,
         summary: summary.to_owned(),
     };
-    let logged = state
+    Ok(state
         .repo
-        .log_call(&call, &tickets::actor_of(&user.principal), now)
-        .await?;
-    Ok((StatusCode::CREATED, Json(CallView::from(&logged))))
+        .log_call(&call, &tickets::actor_of(principal), now)
+        .await?)
 }
 
 /// The customer a contact turned out to be.
@@ -1379,22 +1425,34 @@ pub async fn merge_contact(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<MergeBody>,
 ) -> Result<Json<MergeResult>, ApiError> {
-    uuid::Uuid::parse_str(&id).map_err(|_| ApiError::NotFound)?;
-    let customer = CustomerId::parse(&req.customer_id)
+    let moved = identify_contact(&state, &user.principal, &id, &req.customer_id).await?;
+    Ok(Json(MergeResult {
+        tickets_moved: moved,
+    }))
+}
+
+/// Identifies a contact as a customer; returns how many tickets moved (API and console
+/// pages).
+pub async fn identify_contact(
+    state: &AppState,
+    principal: &Principal,
+    contact_id: &str,
+    customer_id: &str,
+) -> Result<u64, ApiError> {
+    uuid::Uuid::parse_str(contact_id).map_err(|_| ApiError::NotFound)?;
+    let customer = CustomerId::parse(customer_id.trim())
         .ok_or_else(|| ValidationError::field("customer_id", "invalid_format", "a customer id"))?;
     let moved = state
         .repo
         .merge_contact(
-            &id,
+            contact_id,
             &customer,
-            &tickets::actor_of(&user.principal),
+            &tickets::actor_of(principal),
             crate::now_us(),
         )
         .await?;
-    tracing::info!(contact = %id, customer = %customer, moved, by = %user.principal.user.as_str(), "contact identified");
-    Ok(Json(MergeResult {
-        tickets_moved: moved,
-    }))
+    tracing::info!(contact = %contact_id, customer = %customer, moved, by = %principal.user.as_str(), "contact identified");
+    Ok(moved)
 }
 
 /// What a contact-form visitor did with the suggested articles.

@@ -8,6 +8,7 @@ mod help_admin;
 mod home;
 mod signin;
 mod staff;
+mod staff_tickets;
 mod wallet;
 
 use crate::auth::{self, Access, Authenticated};
@@ -34,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .merge(signin::router())
         .merge(home::router())
         .merge(staff::router())
+        .merge(staff_tickets::router())
         .merge(wallet::router())
         .merge(apidocs::router())
         .merge(assets::router())
@@ -229,6 +231,7 @@ impl Chrome {
             ],
             Some(Role::Admin) => vec![
                 ("/staff", "nav-home"),
+                ("/staff/tickets", "nav-staff-tickets"),
                 ("/staff/customers", "nav-customers"),
                 ("/staff/team", "nav-team"),
                 ("/staff/help", "nav-help-admin"),
@@ -237,6 +240,7 @@ impl Chrome {
             ],
             Some(_) => vec![
                 ("/staff", "nav-home"),
+                ("/staff/tickets", "nav-staff-tickets"),
                 ("/staff/customers", "nav-customers"),
                 ("/staff/team", "nav-team"),
                 ("/help", "nav-help"),

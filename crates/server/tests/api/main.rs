@@ -16,6 +16,7 @@ mod ledger_model;
 mod locale;
 mod pages;
 mod staff;
+mod staff_ticket_pages;
 mod system;
 mod tickets;
 mod wallet;
