@@ -79,6 +79,24 @@ const shots = [
     await page.locator('[data-testid=help-hits] a').first().click();
     await page.waitForURL(/\/help\/a\//);
   }],
+  ['contact.png', PHONE, async (page) => {
+    await page.goto(url + '/contact');
+    await page.locator('#subject').pressSequentially('forgot my password', { delay: 20 });
+    await page.locator('[data-testid=suggestion]').first().waitFor();
+    // What was typed and what it brought up, in one phone screen.
+    await page.locator('label[for=subject]').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  }],
+  ['support-ticket.png', PHONE, async (page) => {
+    await signIn(page, { path: '/signin', login: DEMO.customer.login, password: DEMO.password });
+    await expectPath(page, '/home', 'customer sign-in');
+    await page.goto(url + '/support');
+    // A ticket support has answered shows the whole conversation.
+    const rows = page.locator('[data-testid=ticket-row]');
+    const answered = rows.filter({ has: page.locator('.badge-ticket-solved, .badge-ticket-pending_customer') });
+    await ((await answered.count()) > 0 ? answered : rows).first().locator('a').click();
+    await page.waitForURL(/\/support\/tickets\//);
+    await page.locator('#thread-title').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  }],
   ['api.png', DESKTOP, async (page) => {
     const response = await page.goto(url + '/api');
     if (!response?.ok()) throw new Error(`/api answered HTTP ${response?.status()}`);

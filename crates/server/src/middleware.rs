@@ -112,25 +112,41 @@ pub fn is_api_path(path: &str) -> bool {
         || path == "/readyz"
 }
 
+/// The content security policy of every response, followed by `$frames`.
+macro_rules! csp {
+    ($frames:literal) => {
+        concat!(
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+             object-src 'none'; base-uri 'self'; form-action 'self'",
+            $frames
+        )
+    };
+}
+
 /// Security headers on every response. Pages load only our own scripts and styles.
 pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    // The app shows `/app/` pages in its web view, which may frame them. Another site
+    // framing them gets no session: the cookie is SameSite=Lax.
+    let framable = req.uri().path().starts_with("/app/");
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // A page may ask for less (a guest's private link sends no referrer at all).
+    h.entry(header::REFERRER_POLICY)
+        .or_insert(HeaderValue::from_static("same-origin"));
+    if !framable {
+        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
     h.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
-             object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
-        ),
+        HeaderValue::from_static(if framable {
+            csp!("")
+        } else {
+            csp!("; frame-ancestors 'none'")
+        }),
     );
     if state.config.server.tls {
         h.insert(

@@ -9,6 +9,7 @@ mod home;
 mod signin;
 mod staff;
 mod staff_tickets;
+mod support;
 mod wallet;
 
 use crate::auth::{self, Access, Authenticated};
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .merge(assets::router())
         .merge(help::router())
         .merge(help_admin::router())
+        .merge(support::router())
 }
 
 /// The language of a request without a signed-in user: explicit choice (cookie), then
@@ -206,6 +208,9 @@ pub struct Chrome {
     pub nav: Vec<NavItem>,
     /// Language menu: tag, native name, selected.
     pub locales: Vec<(&'static str, &'static str, bool)>,
+    /// Inside the app's web view (`/app/`): the app draws its own header, so the page
+    /// shows no site header or footer.
+    pub bare: bool,
 }
 
 impl Chrome {
@@ -221,6 +226,7 @@ impl Chrome {
             Some(Role::Customer) => vec![
                 ("/home", "nav-home"),
                 ("/wallet", "nav-wallet"),
+                ("/support", "nav-tickets"),
                 ("/help", "nav-help"),
             ],
             Some(Role::Merchant) => vec![
@@ -274,6 +280,7 @@ impl Chrome {
                 .iter()
                 .map(|l| (l.tag(), l.native_name(), *l == ctx.tr.locale))
                 .collect(),
+            bare: ctx.path.starts_with("/app/"),
         }
     }
 }

@@ -13,7 +13,7 @@ use axum::{Form, Router};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use domain::repo::SessionKind;
-use domain::{Locale, Role};
+use domain::{Locale, Principal, Role};
 use serde::Deserialize;
 
 pub(super) fn router() -> Router<AppState> {
@@ -186,14 +186,38 @@ async fn submit(
             return fail("signin-error-unexpected", StatusCode::INTERNAL_SERVER_ERROR);
         }
     };
+    let jar = match browser_session(&state, jar, &headers, &principal).await {
+        Ok(jar) => jar,
+        Err(e) => return error_page(&state, locale, &e),
+    };
+    let default = if principal.role == Role::Customer {
+        "/home"
+    } else {
+        "/staff"
+    };
+    let target = safe_next(form.next.as_deref().filter(|n| !n.is_empty()), default);
+    // A customer must not land on a staff page and vice versa; fall back to their home.
+    let target = if target.starts_with("/staff") == (principal.role == Role::Customer) {
+        default.to_owned()
+    } else {
+        target
+    };
+    (jar, Redirect::to(&target)).into_response()
+}
+
+/// Starts a page session for `principal` in this browser and sets its cookie (sign-in
+/// pages, and the app's web view hand-off).
+pub(super) async fn browser_session(
+    state: &AppState,
+    jar: CookieJar,
+    headers: &HeaderMap,
+    principal: &Principal,
+) -> Result<CookieJar, ApiError> {
     let agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let session = match auth::start_session(&state, &principal, SessionKind::Cookie, agent).await {
-        Ok(s) => s,
-        Err(e) => return error_page(&state, locale, &e),
-    };
+    let session = auth::start_session(state, principal, SessionKind::Cookie, agent).await?;
     // Whoever was signed in on this browser before is signed out on the server too.
     if let Some(old) = jar.get(SESSION_COOKIE) {
         let _ = state
@@ -210,19 +234,7 @@ async fn submit(
             state.config.auth.session_hours as i64,
         ))
         .build();
-    let default = if principal.role == Role::Customer {
-        "/home"
-    } else {
-        "/staff"
-    };
-    let target = safe_next(form.next.as_deref().filter(|n| !n.is_empty()), default);
-    // A customer must not land on a staff page and vice versa; fall back to their home.
-    let target = if target.starts_with("/staff") == (principal.role == Role::Customer) {
-        default.to_owned()
-    } else {
-        target
-    };
-    (jar.add(cookie), Redirect::to(&target)).into_response()
+    Ok(jar.add(cookie))
 }
 
 #[derive(Deserialize)]

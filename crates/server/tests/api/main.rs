@@ -17,6 +17,7 @@ mod locale;
 mod pages;
 mod staff;
 mod staff_ticket_pages;
+mod support_pages;
 mod system;
 mod tickets;
 mod wallet;
