@@ -140,14 +140,13 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     if !framable {
         h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     }
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(if framable {
+    // A response may bring a stricter policy of its own (downloads are sandboxed).
+    h.entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(if framable {
             csp!("")
         } else {
             csp!("; frame-ancestors 'none'")
-        }),
-    );
+        }));
     if state.config.server.tls {
         h.insert(
             header::STRICT_TRANSPORT_SECURITY,

@@ -616,6 +616,7 @@ async fn attachments_are_sniffed_limited_and_served_as_downloads_to_those_who_ma
     assert_eq!(dl.status, StatusCode::OK);
     assert!(dl.header("content-disposition").starts_with("attachment;"));
     assert_eq!(dl.header("x-content-type-options"), "nosniff");
+    assert!(dl.header("content-security-policy").starts_with("sandbox"));
     assert!(dl.body.starts_with("%PDF"));
     // Another customer cannot fetch it.
     let budi = app.token("customer", "budi@example.id").await;
