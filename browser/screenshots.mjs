@@ -58,6 +58,18 @@ const shots = [
     await signIn(page, { path: '/staff/signin', login: DEMO.agent.login, password: DEMO.password });
     await expectPath(page, '/staff', 'agent sign-in');
   }],
+  ['staff-tickets.png', DESKTOP, async (page) => {
+    await signIn(page, { path: '/staff/signin', login: DEMO.agent.login, password: DEMO.password });
+    await expectPath(page, '/staff', 'agent sign-in');
+    await page.goto(url + '/staff/tickets');
+  }],
+  ['staff-ticket.png', DESKTOP, async (page) => {
+    await signIn(page, { path: '/staff/signin', login: DEMO.agent.login, password: DEMO.password });
+    await expectPath(page, '/staff', 'agent sign-in');
+    await page.goto(url + '/staff/tickets?channel=messenger');
+    await page.locator('[data-testid=ticket-row] a').first().click();
+    await page.waitForURL(/\/staff\/tickets\/\d+/);
+  }],
   ['wallet.png', PHONE, async (page) => {
     await signIn(page, { path: '/signin', login: DEMO.customer.login, password: DEMO.password });
     await expectPath(page, '/home', 'customer sign-in');

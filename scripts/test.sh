@@ -179,6 +179,15 @@ step_browser() {
     fi
     tail -n 20 "$tmp/demo.log"
 
+    # The server's Messenger channel is on and points at the fake Graph API that
+    # browser/tests/staff_tickets.test.mjs runs on this port; the test signs its webhook
+    # with the same secret and checks the Send API calls the outbox makes.
+    export PAYDESK_FAKE_GRAPH_PORT=${PAYDESK_FAKE_GRAPH_PORT:-18765}
+    export PAYDESK__CHANNELS__MESSENGER__APP_SECRET=browser-test-secret
+    export PAYDESK__CHANNELS__MESSENGER__VERIFY_TOKEN=browser-test-verify
+    export PAYDESK__CHANNELS__MESSENGER__PAGE_ACCESS_TOKEN=browser-test-page-token
+    export PAYDESK__CHANNELS__MESSENGER__API_BASE="http://127.0.0.1:$PAYDESK_FAKE_GRAPH_PORT"
+
     local port
     port=$(free_port "${PAYDESK_TEST_PORT:-18080}")
     local url="http://127.0.0.1:$port"

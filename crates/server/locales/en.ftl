@@ -759,3 +759,4 @@ staff-ticket-error-state = This change is not possible in the ticket's current s
 staff-ticket-rule-closed = This ticket is closed and cannot change any more; a new message from the customer starts a new ticket.
 staff-ticket-rule-back-to-new = A ticket cannot be set back to New.
 staff-ticket-rule-close-unsolved = Only a solved ticket can be closed. Set it to Solved first.
+staff-tickets-more-filters = More filters: channel, category, status

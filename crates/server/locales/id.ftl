@@ -759,3 +759,4 @@ staff-ticket-error-state = Perubahan ini tidak bisa dilakukan pada status tiket 
 staff-ticket-rule-closed = Tiket ini sudah ditutup dan tidak bisa diubah lagi; pesan baru dari pelanggan akan membuka tiket baru.
 staff-ticket-rule-back-to-new = Status tiket tidak bisa dikembalikan ke Baru.
 staff-ticket-rule-close-unsolved = Hanya tiket berstatus Selesai yang bisa ditutup. Ubah dulu statusnya menjadi Selesai.
+staff-tickets-more-filters = Filter lain: kanal, kategori, status

@@ -759,3 +759,4 @@ staff-ticket-error-state = 工单在当前状态下无法进行此项修改。
 staff-ticket-rule-closed = 该工单已关闭，无法再修改；客户发来新消息时会创建新工单。
 staff-ticket-rule-back-to-new = 工单不能改回“新建”状态。
 staff-ticket-rule-close-unsolved = 只有已解决的工单才能关闭，请先将状态改为“已解决”。
+staff-tickets-more-filters = 更多筛选：渠道、类别、状态

@@ -266,6 +266,8 @@ struct ListPage {
     chrome: Chrome,
     q: String,
     preset: &'static str,
+    /// Whether filters under "more filters" are in use, so they show.
+    more_open: bool,
     status_boxes: Vec<Choice>,
     channels: Vec<Choice>,
     categories: Vec<Choice>,
@@ -349,6 +351,7 @@ async fn list(
     let page = ListPage {
         q: form.q.clone(),
         preset,
+        more_open: preset.is_empty() || !form.channel.is_empty() || !form.category.is_empty(),
         status_boxes: TicketStatus::ALL
             .iter()
             .map(|s| Choice {
