@@ -186,7 +186,7 @@ pub async fn seed_tickets(store: &Store, customers: u32, now: i64) -> anyhow::Re
         let ticket = customer_ticket(store, &c, n, topic, now).await?;
         made += 1;
         // Every other ticket has an answer; some are waiting on the customer, some solved.
-        if n % 2 == 0 {
+        if n.is_multiple_of(2) {
             let l = lang(c.locale);
             let reply = message(
                 ActorKind::Staff,
@@ -217,7 +217,7 @@ pub async fn seed_tickets(store: &Store, customers: u32, now: i64) -> anyhow::Re
                     )
                     .await?;
                 if status == Some(TicketStatus::Solved) {
-                    let rating = Rating::parse(if n % 12 == 0 { 5 } else { 4 }, "", now)?;
+                    let rating = Rating::parse(if n.is_multiple_of(12) { 5 } else { 4 }, "", now)?;
                     store.rate_ticket(&ticket.id, &rating, now).await?;
                 }
             }
@@ -241,7 +241,7 @@ async fn customer_ticket(
 ) -> anyhow::Result<Ticket> {
     let (category, subjects, bodies) = topic;
     let l = lang(c.locale);
-    let channel = if n % 3 == 0 {
+    let channel = if n.is_multiple_of(3) {
         Channel::Web
     } else {
         Channel::App
