@@ -26,6 +26,7 @@ macro_rules! string_enum {
     };
 }
 
+pub mod calendar;
 pub mod files;
 pub mod help;
 pub mod identity;
