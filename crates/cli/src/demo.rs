@@ -762,6 +762,9 @@ pub async fn seed(store: &Store, config: &Config, customers: u32) -> anyhow::Res
             .await
             .context("seeding regions")?;
     }
+    crate::demo_tickets::seed_calendars(store, &REGIONS, now)
+        .await
+        .context("seeding business calendars")?;
     let group_ids: Vec<GroupId> = (0..GROUPS.len() as u32)
         .map(|i| GroupId::from_string(demo_id(2, i)))
         .collect();

@@ -463,3 +463,57 @@ async fn phone_tickets(store: &Store, now: i64) -> anyhow::Result<u32> {
     }
     Ok(made)
 }
+
+/// One calendar per demo region (Indonesian offices 08:00–20:00 on weekdays and 09:00–15:00
+/// on Saturdays, the China team 09:00–18:00 on weekdays), each with its country's shipped
+/// public holidays; the web, app, social channels and the hotline default to Jakarta's.
+/// A calendar an admin already has is left as it is.
+pub async fn seed_calendars(
+    store: &Store,
+    regions: &[(&str, &str, &str, &str, &str)],
+    now: i64,
+) -> anyhow::Result<()> {
+    use domain::calendar::{CalendarRepo, CalendarSpec, OpeningInterval, StoredCalendar};
+    let existing: Vec<String> = store.calendars().await?.into_iter().map(|c| c.id).collect();
+    for (id, name, country, tz, _) in regions {
+        if !existing.iter().any(|e| e == id) {
+            let weekday_hours = |start: u16, end: u16| {
+                (0..5).map(move |weekday| OpeningInterval {
+                    weekday,
+                    start_minute: start * 60,
+                    end_minute: end * 60,
+                })
+            };
+            let intervals: Vec<OpeningInterval> = if *country == "CN" {
+                weekday_hours(9, 18).collect()
+            } else {
+                weekday_hours(8, 20)
+                    .chain(std::iter::once(OpeningInterval {
+                        weekday: 5,
+                        start_minute: 9 * 60,
+                        end_minute: 15 * 60,
+                    }))
+                    .collect()
+            };
+            store
+                .save_calendar(&StoredCalendar {
+                    id: (*id).to_owned(),
+                    name: (*name).to_owned(),
+                    spec: CalendarSpec {
+                        time_zone: (*tz).to_owned(),
+                        intervals,
+                        holidays: server::calendars::shipped_holidays(country)?,
+                    },
+                    updated_at_us: now,
+                })
+                .await?;
+        }
+        store.set_region_calendar(id, id).await?;
+    }
+    if let Some((jakarta, ..)) = regions.first() {
+        for channel in Channel::ALL {
+            store.set_channel_calendar(*channel, jakarta).await?;
+        }
+    }
+    Ok(())
+}

@@ -267,6 +267,122 @@ impl BusinessCalendar {
     }
 }
 
+/// A calendar as stored: an id (`id-jakarta`, `cn`, …), a name and its spec.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredCalendar {
+    /// Id.
+    pub id: String,
+    /// Name shown to admins.
+    pub name: String,
+    /// The calendar.
+    pub spec: CalendarSpec,
+    /// Last change (µs).
+    pub updated_at_us: i64,
+}
+
+string_enum!(
+    /// Where a call-back stands.
+    CallbackState {
+        /// Waiting for its time or for an agent.
+        Waiting => "waiting",
+        /// An agent is calling (until the claim ends).
+        Claimed => "claimed",
+        /// Called back.
+        Done => "done",
+        /// Given up after attempts (no answer, wrong number).
+        Abandoned => "abandoned",
+    }
+);
+
+/// A phone call to return: a hotline call that came in while support was closed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Callback {
+    /// Id.
+    pub id: String,
+    /// The ticket of the call.
+    pub ticket_id: String,
+    /// The number to call.
+    pub phone: String,
+    /// When to call: the next opening after the call.
+    pub due_at_us: i64,
+    /// Where it stands.
+    pub state: CallbackState,
+    /// The agent calling, while claimed.
+    pub claimed_by: Option<String>,
+    /// What happened (the agent's words).
+    pub outcome: String,
+    /// Created (µs).
+    pub created_at_us: i64,
+}
+
+/// Calendars, which one applies where, and the call-back queue.
+#[async_trait::async_trait]
+pub trait CalendarRepo: Send + Sync {
+    /// Every calendar by name.
+    async fn calendars(&self) -> Result<Vec<StoredCalendar>, crate::repo::RepoError>;
+    /// One calendar.
+    async fn calendar(&self, id: &str) -> Result<StoredCalendar, crate::repo::RepoError>;
+    /// Creates or replaces a calendar.
+    async fn save_calendar(&self, calendar: &StoredCalendar) -> Result<(), crate::repo::RepoError>;
+    /// Which calendar each region and each channel uses.
+    async fn calendar_assignments(
+        &self,
+    ) -> Result<(Vec<(String, String)>, Vec<(String, String)>), crate::repo::RepoError>;
+    /// Sets the calendar of a region.
+    async fn set_region_calendar(
+        &self,
+        region_id: &str,
+        calendar_id: &str,
+    ) -> Result<(), crate::repo::RepoError>;
+    /// Sets the default calendar of a channel.
+    async fn set_channel_calendar(
+        &self,
+        channel: crate::ticket::Channel,
+        calendar_id: &str,
+    ) -> Result<(), crate::repo::RepoError>;
+    /// The calendar that applies: the customer's region's, else the channel's default.
+    async fn calendar_for(
+        &self,
+        customer: Option<&crate::CustomerId>,
+        channel: crate::ticket::Channel,
+    ) -> Result<Option<StoredCalendar>, crate::repo::RepoError>;
+    /// Queues a call-back (one per ticket while one is waiting).
+    async fn create_callback(
+        &self,
+        ticket_id: &str,
+        phone: &str,
+        due_at_us: i64,
+        now_us: i64,
+    ) -> Result<Callback, crate::repo::RepoError>;
+    /// Call-backs not done yet, earliest due first.
+    async fn open_callbacks(&self, limit: u32) -> Result<Vec<Callback>, crate::repo::RepoError>;
+    /// Gives the next due call-back to an agent for `lease_us` (PostgreSQL: `FOR UPDATE
+    /// SKIP LOCKED`, so two agents or nodes never get the same one).
+    async fn claim_next_callback(
+        &self,
+        agent: &str,
+        now_us: i64,
+        lease_us: i64,
+    ) -> Result<Option<Callback>, crate::repo::RepoError>;
+    /// Records how a claimed call-back ended (`done` or `abandoned`), or puts it back.
+    async fn finish_callback(
+        &self,
+        id: &str,
+        agent: &str,
+        state: CallbackState,
+        outcome: &str,
+        now_us: i64,
+    ) -> Result<Callback, crate::repo::RepoError>;
+}
+
+/// Checks a stored calendar's spec and builds it.
+impl TryFrom<&StoredCalendar> for BusinessCalendar {
+    type Error = ValidationError;
+    fn try_from(c: &StoredCalendar) -> Result<Self, Self::Error> {
+        BusinessCalendar::new(c.spec.clone())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -613,7 +613,14 @@ pub trait TicketRepo: Send + Sync {
 /// Everything the server needs from storage.
 #[async_trait]
 pub trait Repository:
-    IdentityRepo + SessionRepo + DirectoryRepo + IdempotencyRepo + WalletRepo + HelpRepo + TicketRepo
+    IdentityRepo
+    + SessionRepo
+    + DirectoryRepo
+    + IdempotencyRepo
+    + WalletRepo
+    + HelpRepo
+    + TicketRepo
+    + crate::calendar::CalendarRepo
 {
     /// Cheap round trip to the database, for readiness checks.
     async fn ping(&self) -> Result<(), RepoError>;

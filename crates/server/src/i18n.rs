@@ -98,6 +98,11 @@ impl Tr {
         self.i18n.message(self.locale, key, Some(&args))
     }
 
+    /// A message with several arguments.
+    pub fn with_args(&self, key: &str, args: &FluentArgs) -> String {
+        self.i18n.message(self.locale, key, Some(args))
+    }
+
     /// The BCP 47 tag for `<html lang>`.
     pub fn lang(&self) -> &'static str {
         self.locale.tag()

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod calendars;
 pub mod channels;
 pub mod config;
 pub mod error;

@@ -227,6 +227,7 @@ pub async fn open_for_customer(
         channel = channel.as_str(),
         "ticket opened"
     );
+    crate::calendars::after_inbound(state, &outcome).await;
     Ok(outcome.ticket)
 }
 
@@ -316,6 +317,7 @@ pub async fn open_for_guest(
         .repo
         .create_ticket(&new, None, crate::now_us())
         .await?;
+    crate::calendars::after_inbound(state, &outcome).await;
     let key = crate::auth::random_token();
     state
         .repo
@@ -402,6 +404,7 @@ pub async fn reply(
     if outcome.ticket.status == TicketStatus::Solved && ticket.status != TicketStatus::Solved {
         ask_for_rating(state, &outcome.ticket).await?;
     }
+    crate::calendars::after_inbound(state, &outcome).await;
     Ok(outcome)
 }
 

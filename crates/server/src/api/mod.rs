@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, one module per resource, and its OpenAPI document.
 
+pub mod calendars;
 pub mod customers;
 pub mod directory;
 pub mod extract;
@@ -100,6 +101,13 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/attachments/{id}", "customer_or_support"),
     ("POST", "/api/v1/contacts/{id}/merge", "support_staff"),
     ("POST", "/api/v1/help/deflections", "public"),
+    ("GET", "/api/v1/support-hours", "public"),
+    ("GET", "/api/v1/calendars", "support_staff"),
+    ("PUT", "/api/v1/calendars/{id}", "admin"),
+    ("PUT", "/api/v1/calendar-assignments", "admin"),
+    ("GET", "/api/v1/callbacks", "support_staff"),
+    ("POST", "/api/v1/callbacks/claim", "support_staff"),
+    ("POST", "/api/v1/callbacks/{id}/finish", "support_staff"),
     ("GET", "/healthz", "public"),
     ("GET", "/readyz", "public"),
     ("GET", "/metrics", "public"),
@@ -121,6 +129,7 @@ pub fn router() -> Router<AppState> {
         .merge(refunds::router())
         .merge(help::router())
         .merge(tickets::router())
+        .merge(calendars::router())
 }
 
 #[derive(OpenApi)]
@@ -180,6 +189,13 @@ pub fn router() -> Router<AppState> {
         tickets::download_attachment,
         tickets::merge_contact,
         tickets::record_deflection,
+        calendars::get_support_hours,
+        calendars::list_calendars,
+        calendars::put_calendar,
+        calendars::put_assignments,
+        calendars::list_callbacks,
+        calendars::claim_callback,
+        calendars::finish_callback,
         system::healthz,
         system::readyz,
         system::metrics,

@@ -147,7 +147,7 @@ pub async fn receive(
             message_id: message.mid.clone(),
             text: message.body(),
         };
-        received.count(receive_social(state.repo.as_ref(), &msg, now).await?);
+        received.count(receive_social(&state, &msg, now).await?);
     }
     Ok(Json(received))
 }

@@ -110,10 +110,11 @@ impl Received {
 /// Stores a social message in the sender's open ticket on that channel, or opens one.
 /// `None` when there was nothing to store (an empty message).
 pub(crate) async fn receive_social(
-    repo: &dyn TicketRepo,
+    state: &AppState,
     msg: &SocialMessage,
     now_us: i64,
 ) -> Result<Option<MessageOutcome>, ApiError> {
+    let repo = state.repo.as_ref();
     // The platforms allow shorter messages than we store, but never trust that.
     let text: String = msg.text.chars().take(10_000).collect();
     let Ok(body) = domain::ticket::parse_body(&text) else {
@@ -147,9 +148,10 @@ pub(crate) async fn receive_social(
         category: Category::Other,
         locale: guess_locale(&body),
     };
-    Ok(Some(
-        thread_message(repo, &contact, &opening, &message, now_us).await?,
-    ))
+    let outcome = thread_message(repo, &contact, &opening, &message, now_us).await?;
+    // Closed right now? The sender hears when we open, on their platform.
+    crate::calendars::after_inbound(state, &outcome).await;
+    Ok(Some(outcome))
 }
 
 /// What a ticket opened by a channel starts with.

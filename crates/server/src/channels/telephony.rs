@@ -193,6 +193,19 @@ pub async fn receive(
         )
         .await?;
     let mut ticket = outcome.ticket;
+    if matches!(event, CallEvent::Incoming) && !outcome.duplicate {
+        // A call while support is closed becomes a call-back at the next opening.
+        if let Some(due) = crate::calendars::callback_if_closed(
+            &state,
+            &ticket,
+            &payload.caller_number().1,
+            now,
+        )
+        .await?
+        {
+            tracing::info!(ticket = ticket.number, due_at_us = due, "call-back queued for the next opening");
+        }
+    }
     if let Some(category) = menu_category
         && !outcome.duplicate
         && ticket.status != TicketStatus::Closed

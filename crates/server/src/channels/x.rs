@@ -151,7 +151,7 @@ pub async fn receive(
             message_id: event.id.clone(),
             text: create.message_data.body(),
         };
-        received.count(receive_social(state.repo.as_ref(), &msg, now).await?);
+        received.count(receive_social(&state, &msg, now).await?);
     }
     Ok(Json(received))
 }

@@ -67,6 +67,8 @@ struct HelpHome {
     locale: &'static str,
     popular: Vec<ArticleLink>,
     categories: Vec<CategoryBlock>,
+    /// Support hours and the next opening, from the visitor's calendar.
+    hours: crate::calendars::SupportHours,
 }
 
 /// The translation of each readable article to show in `locale` (else English, else any),
@@ -154,7 +156,20 @@ async fn help_home(
         })
         .filter(|b| !b.articles.is_empty())
         .collect();
+    let customer = ctx.auth.as_ref().and_then(|a| a.principal.customer_id().cloned());
+    let hours = match crate::calendars::support_hours(
+        &state,
+        customer.as_ref(),
+        domain::ticket::Channel::Web,
+        locale,
+    )
+    .await
+    {
+        Ok(h) => h,
+        Err(e) => return error_page(&state, locale, &e),
+    };
     let page = HelpHome {
+        hours,
         chrome: ctx.chrome(),
         locale: locale.tag(),
         popular,

@@ -4,6 +4,7 @@
 mod apidocs;
 mod assets;
 mod help;
+mod calendars;
 mod help_admin;
 mod home;
 mod signin;
@@ -42,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .merge(assets::router())
         .merge(help::router())
         .merge(help_admin::router())
+        .merge(calendars::router())
         .merge(support::router())
 }
 
@@ -241,12 +243,14 @@ impl Chrome {
                 ("/staff/customers", "nav-customers"),
                 ("/staff/team", "nav-team"),
                 ("/staff/help", "nav-help-admin"),
+                ("/staff/calendars", "nav-calendars"),
                 ("/help", "nav-help"),
                 ("/api", "nav-api"),
             ],
             Some(_) => vec![
                 ("/staff", "nav-home"),
                 ("/staff/tickets", "nav-staff-tickets"),
+                ("/staff/callbacks", "nav-callbacks"),
                 ("/staff/customers", "nav-customers"),
                 ("/staff/team", "nav-team"),
                 ("/help", "nav-help"),

@@ -445,6 +445,8 @@ struct ContactPage {
     files_hint: String,
     limits: FileLimits,
     suggest_locale: &'static str,
+    /// When support answers (open now, or the next opening), from the business calendar.
+    hours: crate::calendars::SupportHours,
 }
 
 async fn contact_page(
@@ -479,7 +481,12 @@ async fn contact_page(
             .collect();
     }
     let limits = FileLimits::of(state);
+    let customer_id = customer_of(ctx).and_then(|p| p.customer_id().cloned());
+    let hours =
+        crate::calendars::support_hours(state, customer_id.as_ref(), Channel::Web, tr.locale)
+            .await?;
     Ok(ContactPage {
+        hours,
         chrome: ctx.chrome(),
         action: frame.new_ticket(),
         list_href: frame.list(),

@@ -162,6 +162,8 @@ async fn every_route_answers_each_role_as_declared() {
                     &format!("/attachments/{}", fx.attachment),
                 )
                 .replace("/contacts/{id}", &format!("/contacts/{}", fx.contact))
+                .replace("/calendars/{id}", "/calendars/jakarta")
+                .replace("/callbacks/{id}", &format!("/callbacks/{}", uuid::Uuid::now_v7()))
                 .replace("{slug}", "reset-password")
                 .replace("{locale}", "en");
             let body: Option<Value> = match (*method, *path) {
@@ -206,6 +208,12 @@ async fn every_route_answers_each_role_as_declared() {
                 ("POST", "/api/v1/contacts/{id}/merge") => {
                     Some(json!({"customer_id": app.accounts.customer.id.to_string()}))
                 }
+                ("PUT", "/api/v1/calendars/{id}") => Some(json!({
+                    "name": "Jakarta", "time_zone": "Asia/Jakarta",
+                    "intervals": [{"weekday": 0, "opens": "08:00", "closes": "17:00"}]
+                })),
+                ("PUT", "/api/v1/calendar-assignments") => Some(json!({})),
+                ("POST", "/api/v1/callbacks/{id}/finish") => Some(json!({"state": "done"})),
                 ("POST", "/api/v1/help/deflections") => {
                     Some(json!({"query": "refund", "outcome": "deflected"}))
                 }

@@ -9,6 +9,7 @@ mod helpers;
 mod auth;
 mod authz;
 mod bad_input;
+mod calendars;
 mod channels;
 mod customers;
 mod help;
