@@ -55,21 +55,26 @@ pub async fn calendar_for(
         return Ok(None);
     };
     let built = BusinessCalendar::try_from(&stored).map_err(|e| {
-        ApiError::Unexpected(anyhow::anyhow!("stored calendar {} is invalid: {e}", stored.id))
+        ApiError::Unexpected(anyhow::anyhow!(
+            "stored calendar {} is invalid: {e}",
+            stored.id
+        ))
     })?;
     Ok(Some((stored, built)))
 }
 
 /// An instant in words, in the calendar's zone: "Monday 08:00 WIB" within the coming
 /// week, "Monday 23 March, 08:00 WIB" further away.
-pub fn opening_words(tr: &Tr, calendar: &BusinessCalendar, at: Timestamp, now: Timestamp) -> String {
+pub fn opening_words(
+    tr: &Tr,
+    calendar: &BusinessCalendar,
+    at: Timestamp,
+    now: Timestamp,
+) -> String {
     let tz = calendar.time_zone().clone();
     let z = at.to_zoned_datetime(tz.clone());
     let zone = tz.to_offset_info(at).abbreviation().to_string();
-    let weekday = tr.t(&format!(
-        "weekday-{}",
-        z.weekday().to_monday_zero_offset()
-    ));
+    let weekday = tr.t(&format!("weekday-{}", z.weekday().to_monday_zero_offset()));
     let time = format!("{:02}:{:02}", z.hour(), z.minute());
     let soon = at.as_second() - now.as_second() < 6 * 86_400;
     let mut args = fluent_bundle::FluentArgs::new();
@@ -241,10 +246,11 @@ pub async fn reply_if_closed(
     // One reply per closed spell: the spell is named by the opening it ends with.
     let spell = format!("{OUT_OF_HOURS_TAG}{}:{}", stored.id, next.as_second());
     let messages = state.repo.ticket_messages(&ticket.id).await?;
-    if messages
-        .iter()
-        .any(|m| m.external_id.as_deref().is_some_and(|x| x.starts_with(&spell)))
-    {
+    if messages.iter().any(|m| {
+        m.external_id
+            .as_deref()
+            .is_some_and(|x| x.starts_with(&spell))
+    }) {
         return Ok(false);
     }
     let tr = Tr::new(state.i18n.clone(), ticket.locale);

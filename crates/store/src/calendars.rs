@@ -62,6 +62,9 @@ impl Store {
                 RepoError::Unexpected(_) => RepoError::NotFound,
                 other => other,
             })?;
+        // Whose calendar changed is a join away; the background job sorts it out.
+        let now_us = jiff::Timestamp::now().as_microsecond();
+        domain::sla::SlaRepo::mark_sla_dirty(self, None, now_us).await?;
         Ok(())
     }
 
@@ -90,13 +93,14 @@ impl CalendarRepo for Store {
     }
 
     async fn calendar(&self, id: &str) -> Result<StoredCalendar, RepoError> {
-        let row =
-            sqlx::query("SELECT id, name, spec, updated_at_us FROM business_calendars WHERE id = $1")
-                .bind(id.to_owned())
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db_err)?
-                .ok_or(RepoError::NotFound)?;
+        let row = sqlx::query(
+            "SELECT id, name, spec, updated_at_us FROM business_calendars WHERE id = $1",
+        )
+        .bind(id.to_owned())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .ok_or(RepoError::NotFound)?;
         calendar_from_row(&row)
     }
 
@@ -113,30 +117,38 @@ impl CalendarRepo for Store {
         .execute(&self.pool)
         .await
         .map_err(db_err)?;
+        // Due times of the tickets on this calendar follow in the background.
+        domain::sla::SlaRepo::mark_sla_dirty(self, Some(&c.id), c.updated_at_us).await?;
         Ok(())
     }
 
     async fn calendar_assignments(
         &self,
     ) -> Result<(Vec<(String, String)>, Vec<(String, String)>), RepoError> {
-        let regions = sqlx::query("SELECT region_id, calendar_id FROM region_calendars ORDER BY region_id")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(|r| Ok((col(r, "region_id")?, col(r, "calendar_id")?)))
-            .collect::<Result<Vec<_>, RepoError>>()?;
-        let channels = sqlx::query("SELECT channel, calendar_id FROM channel_calendars ORDER BY channel")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(|r| Ok((col(r, "channel")?, col(r, "calendar_id")?)))
-            .collect::<Result<Vec<_>, RepoError>>()?;
+        let regions =
+            sqlx::query("SELECT region_id, calendar_id FROM region_calendars ORDER BY region_id")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)?
+                .iter()
+                .map(|r| Ok((col(r, "region_id")?, col(r, "calendar_id")?)))
+                .collect::<Result<Vec<_>, RepoError>>()?;
+        let channels =
+            sqlx::query("SELECT channel, calendar_id FROM channel_calendars ORDER BY channel")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)?
+                .iter()
+                .map(|r| Ok((col(r, "channel")?, col(r, "calendar_id")?)))
+                .collect::<Result<Vec<_>, RepoError>>()?;
         Ok((regions, channels))
     }
 
-    async fn set_region_calendar(&self, region_id: &str, calendar_id: &str) -> Result<(), RepoError> {
+    async fn set_region_calendar(
+        &self,
+        region_id: &str,
+        calendar_id: &str,
+    ) -> Result<(), RepoError> {
         self.assign_calendar("region_calendars", "region_id", region_id, calendar_id)
             .await
     }
@@ -146,8 +158,13 @@ impl CalendarRepo for Store {
         channel: Channel,
         calendar_id: &str,
     ) -> Result<(), RepoError> {
-        self.assign_calendar("channel_calendars", "channel", channel.as_str(), calendar_id)
-            .await
+        self.assign_calendar(
+            "channel_calendars",
+            "channel",
+            channel.as_str(),
+            calendar_id,
+        )
+        .await
     }
 
     async fn calendar_for(

@@ -90,7 +90,11 @@ impl CalendarBody {
         let mut errors = Vec::new();
         let name = self.name.split_whitespace().collect::<Vec<_>>().join(" ");
         if name.is_empty() || name.chars().count() > 100 {
-            errors.push(ValidationError::field("name", "required", "a name (up to 100 characters)"));
+            errors.push(ValidationError::field(
+                "name",
+                "required",
+                "a name (up to 100 characters)",
+            ));
         }
         let mut intervals = Vec::new();
         for i in &self.intervals {
@@ -183,7 +187,12 @@ pub fn check_calendar_id(id: &str) -> Result<(), ApiError> {
     if ok {
         Ok(())
     } else {
-        Err(ValidationError::field("id", "invalid_format", "lowercase letters, digits and dashes").into())
+        Err(ValidationError::field(
+            "id",
+            "invalid_format",
+            "lowercase letters, digits and dashes",
+        )
+        .into())
     }
 }
 
@@ -233,7 +242,11 @@ pub async fn get_support_hours(
 ) -> Result<Json<SupportHours>, ApiError> {
     let channel = match q.channel.as_deref().filter(|c| !c.is_empty()) {
         Some(c) => Channel::parse(c).ok_or_else(|| {
-            ValidationError::field("channel", "invalid_value", "web, app, messenger, x or phone")
+            ValidationError::field(
+                "channel",
+                "invalid_value",
+                "web, app, messenger, x or phone",
+            )
         })?,
         None => Channel::Web,
     };
@@ -243,7 +256,9 @@ pub async fn get_support_hours(
         .and_then(Locale::parse)
         .or(user.as_ref().map(|u| u.principal.locale))
         .unwrap_or_default();
-    let customer = user.as_ref().and_then(|u| u.principal.customer_id().cloned());
+    let customer = user
+        .as_ref()
+        .and_then(|u| u.principal.customer_id().cloned());
     Ok(Json(
         support_hours(&state, customer.as_ref(), channel, locale).await?,
     ))
@@ -315,7 +330,13 @@ pub async fn put_assignments(
 
 /// Checks and saves calendar assignments (API and admin page).
 pub async fn save_assignments(state: &AppState, body: &AssignmentsBody) -> Result<(), ApiError> {
-    let calendars: Vec<String> = state.repo.calendars().await?.into_iter().map(|c| c.id).collect();
+    let calendars: Vec<String> = state
+        .repo
+        .calendars()
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
     let regions: Vec<String> = state
         .repo
         .regions()
@@ -326,18 +347,34 @@ pub async fn save_assignments(state: &AppState, body: &AssignmentsBody) -> Resul
     let mut errors = Vec::new();
     for (region, cal) in &body.regions {
         if !regions.contains(region) {
-            errors.push(ValidationError::field("regions", "not_found", format!("no region {region:?}")));
+            errors.push(ValidationError::field(
+                "regions",
+                "not_found",
+                format!("no region {region:?}"),
+            ));
         }
         if !calendars.contains(cal) {
-            errors.push(ValidationError::field("regions", "not_found", format!("no calendar {cal:?}")));
+            errors.push(ValidationError::field(
+                "regions",
+                "not_found",
+                format!("no calendar {cal:?}"),
+            ));
         }
     }
     for (channel, cal) in &body.channels {
         if Channel::parse(channel).is_none() {
-            errors.push(ValidationError::field("channels", "invalid_value", format!("no channel {channel:?}")));
+            errors.push(ValidationError::field(
+                "channels",
+                "invalid_value",
+                format!("no channel {channel:?}"),
+            ));
         }
         if !calendars.contains(cal) {
-            errors.push(ValidationError::field("channels", "not_found", format!("no calendar {cal:?}")));
+            errors.push(ValidationError::field(
+                "channels",
+                "not_found",
+                format!("no calendar {cal:?}"),
+            ));
         }
     }
     ValidationError::collect(errors.into_iter().map(Some))?;
@@ -405,7 +442,11 @@ pub async fn claim_callback(
 ) -> Result<Json<Option<CallbackView>>, ApiError> {
     let claimed = state
         .repo
-        .claim_next_callback(user.principal.user.as_str(), crate::now_us(), 15 * 60_000_000)
+        .claim_next_callback(
+            user.principal.user.as_str(),
+            crate::now_us(),
+            15 * 60_000_000,
+        )
         .await?;
     Ok(Json(claimed.as_ref().map(CallbackView::from)))
 }
@@ -436,11 +477,19 @@ pub async fn finish_callback(
 ) -> Result<Json<CallbackView>, ApiError> {
     let st = CallbackState::parse(&body.state)
         .filter(|s| *s != CallbackState::Claimed)
-        .ok_or_else(|| ValidationError::field("state", "invalid_value", "done, abandoned or waiting"))?;
+        .ok_or_else(|| {
+            ValidationError::field("state", "invalid_value", "done, abandoned or waiting")
+        })?;
     uuid::Uuid::parse_str(&id).map_err(|_| ApiError::NotFound)?;
     let done = state
         .repo
-        .finish_callback(&id, user.principal.user.as_str(), st, &body.outcome, crate::now_us())
+        .finish_callback(
+            &id,
+            user.principal.user.as_str(),
+            st,
+            &body.outcome,
+            crate::now_us(),
+        )
         .await?;
     Ok(Json(CallbackView::from(&done)))
 }

@@ -195,15 +195,15 @@ pub async fn receive(
     let mut ticket = outcome.ticket;
     if matches!(event, CallEvent::Incoming) && !outcome.duplicate {
         // A call while support is closed becomes a call-back at the next opening.
-        if let Some(due) = crate::calendars::callback_if_closed(
-            &state,
-            &ticket,
-            &payload.caller_number().1,
-            now,
-        )
-        .await?
+        if let Some(due) =
+            crate::calendars::callback_if_closed(&state, &ticket, &payload.caller_number().1, now)
+                .await?
         {
-            tracing::info!(ticket = ticket.number, due_at_us = due, "call-back queued for the next opening");
+            tracing::info!(
+                ticket = ticket.number,
+                due_at_us = due,
+                "call-back queued for the next opening"
+            );
         }
     }
     if let Some(category) = menu_category

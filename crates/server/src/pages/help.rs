@@ -156,7 +156,10 @@ async fn help_home(
         })
         .filter(|b| !b.articles.is_empty())
         .collect();
-    let customer = ctx.auth.as_ref().and_then(|a| a.principal.customer_id().cloned());
+    let customer = ctx
+        .auth
+        .as_ref()
+        .and_then(|a| a.principal.customer_id().cloned());
     let hours = match crate::calendars::support_hours(
         &state,
         customer.as_ref(),

@@ -5,10 +5,10 @@
 use crate::helpers::*;
 use crate::tickets::customer_ticket;
 use axum::http::{Method, StatusCode};
+use domain::Locale;
 use domain::calendar::{CalendarRepo, CallbackState};
 use domain::repo::TicketRepo;
 use domain::ticket::{ActorKind, Channel, Visibility};
-use domain::Locale;
 use serde_json::{Value, json};
 
 /// Monday to Friday 08:00–17:00 in Jakarta, closed on Independence Day.
@@ -53,20 +53,36 @@ async fn admins_save_calendars_and_every_mistake_is_named() {
     )
     .await;
     let p = a.assert_problem(422, "validation_failed");
-    let fields: Vec<&str> = p["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
-    assert_eq!(fields, ["name", "intervals", "holidays", "time_zone"], "{p}");
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        ["name", "intervals", "holidays", "time_zone"],
+        "{p}"
+    );
     admin_put(&app, "/api/v1/calendars/Bad%20Id", office())
         .await
         .assert_problem(422, "validation_failed");
     office_for_jakarta(&app).await;
-    admin_put(&app, "/api/v1/calendar-assignments", json!({"regions": {"atlantis": "jakarta"}, "channels": {"fax": "nope"}}))
-        .await
-        .assert_problem(422, "validation_failed");
+    admin_put(
+        &app,
+        "/api/v1/calendar-assignments",
+        json!({"regions": {"atlantis": "jakarta"}, "channels": {"fax": "nope"}}),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
     let agent = app.staff_token(&app.accounts.agent).await;
     let list = app.get("/api/v1/calendars", Some(&agent)).await.json();
     assert_eq!(list[0]["id"], "jakarta");
     assert_eq!(list[0]["regions"], json!(["id-jakarta"]));
-    assert_eq!(list[0]["intervals"][0], json!({"weekday": 0, "opens": "08:00", "closes": "17:00"}));
+    assert_eq!(
+        list[0]["intervals"][0],
+        json!({"weekday": 0, "opens": "08:00", "closes": "17:00"})
+    );
 }
 
 #[tokio::test]
@@ -78,7 +94,10 @@ async fn support_hours_follow_the_customers_region_in_their_language() {
     assert_eq!(a["open_now"], true);
     office_for_jakarta(&app).await;
     let siti = app.customer_token().await;
-    let a = app.get("/api/v1/support-hours?locale=id", Some(&siti)).await.json();
+    let a = app
+        .get("/api/v1/support-hours?locale=id", Some(&siti))
+        .await
+        .json();
     assert_eq!(a["known"], true);
     assert_eq!(a["weekly"][0], "Senin–Jumat: 08:00–17:00", "{a}");
     assert_eq!(a["weekly"][1], "Sabtu–Minggu: tutup");
@@ -103,23 +122,44 @@ async fn a_message_out_of_hours_is_answered_once_with_the_next_opening_in_each_l
     ] {
         let mut t = customer_ticket(&app, "Payment failed").await;
         t.locale = locale;
-        assert!(server::calendars::reply_if_closed(&app.state, &t, sunday).await.unwrap());
+        assert!(
+            server::calendars::reply_if_closed(&app.state, &t, sunday)
+                .await
+                .unwrap()
+        );
         let messages = app.store.ticket_messages(&t.id).await.unwrap();
         let reply = messages.last().unwrap();
         assert_eq!(reply.author_kind, ActorKind::System);
         assert_eq!(reply.visibility, Visibility::Public);
         assert!(reply.body.contains(expected), "{locale:?}: {}", reply.body);
         // A second message in the same closed spell gets no second reply.
-        assert!(!server::calendars::reply_if_closed(&app.state, &t, sunday + 3_600_000_000).await.unwrap());
+        assert!(
+            !server::calendars::reply_if_closed(&app.state, &t, sunday + 3_600_000_000)
+                .await
+                .unwrap()
+        );
         // Open on Monday 09:00: no reply at all.
-        assert!(!server::calendars::reply_if_closed(&app.state, &t, us("2026-11-30T02:00:00Z")).await.unwrap());
+        assert!(
+            !server::calendars::reply_if_closed(&app.state, &t, us("2026-11-30T02:00:00Z"))
+                .await
+                .unwrap()
+        );
     }
     // Further than a week away (a long holiday), the date is named too.
     let mut t = customer_ticket(&app, "Holiday").await;
     t.locale = Locale::En;
     let cal = app.store.calendar("jakarta").await.unwrap();
     let mut spec = cal.spec.clone();
-    for (m, d) in [(11, 30), (12, 1), (12, 2), (12, 3), (12, 4), (12, 7), (12, 8), (12, 9)] {
+    for (m, d) in [
+        (11, 30),
+        (12, 1),
+        (12, 2),
+        (12, 3),
+        (12, 4),
+        (12, 7),
+        (12, 8),
+        (12, 9),
+    ] {
         spec.holidays.push(domain::calendar::Holiday {
             date: jiff::civil::Date::new(2026, m, d).unwrap(),
             name: "Long holiday".into(),
@@ -129,8 +169,20 @@ async fn a_message_out_of_hours_is_answered_once_with_the_next_opening_in_each_l
         .save_calendar(&domain::calendar::StoredCalendar { spec, ..cal })
         .await
         .unwrap();
-    assert!(server::calendars::reply_if_closed(&app.state, &t, sunday).await.unwrap());
-    let body = app.store.ticket_messages(&t.id).await.unwrap().last().unwrap().body.clone();
+    assert!(
+        server::calendars::reply_if_closed(&app.state, &t, sunday)
+            .await
+            .unwrap()
+    );
+    let body = app
+        .store
+        .ticket_messages(&t.id)
+        .await
+        .unwrap()
+        .last()
+        .unwrap()
+        .body
+        .clone();
     assert!(body.contains("Thursday 10 December, 08:00 WIB"), "{body}");
 }
 
@@ -138,15 +190,24 @@ async fn a_message_out_of_hours_is_answered_once_with_the_next_opening_in_each_l
 async fn a_guest_writing_when_support_is_closed_hears_when_it_opens() {
     let app = spawn_app().await;
     // Open only on the weekday three days from now in Jakarta: closed whenever this runs.
-    let today = jiff::Timestamp::now().in_tz("Asia/Jakarta").unwrap().weekday().to_monday_zero_offset();
+    let today = jiff::Timestamp::now()
+        .in_tz("Asia/Jakarta")
+        .unwrap()
+        .weekday()
+        .to_monday_zero_offset();
     let day = (today + 3) % 7;
     let admin = app.staff_token(&app.accounts.admin).await;
     let a = app
         .call(Method::PUT, "/api/v1/calendars/rare", Some(&admin), Some(json!({"name": "Rare", "time_zone": "Asia/Jakarta", "intervals": [{"weekday": day, "opens": "08:00", "closes": "09:00"}]})))
         .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
-    app.call(Method::PUT, "/api/v1/calendar-assignments", Some(&admin), Some(json!({"channels": {"web": "rare"}})))
-        .await;
+    app.call(
+        Method::PUT,
+        "/api/v1/calendar-assignments",
+        Some(&admin),
+        Some(json!({"channels": {"web": "rare"}})),
+    )
+    .await;
     let a = app
         .call(Method::POST, "/api/v1/tickets", None, Some(json!({"category": "other", "subject": "Hello", "body": "Are you there?", "guest": {"name": "Dewi", "email": "dewi@example.id"}, "locale": "en"})))
         .await;
@@ -154,10 +215,20 @@ async fn a_guest_writing_when_support_is_closed_hears_when_it_opens() {
     let id = a.json()["id"].as_str().unwrap().to_owned();
     let messages = app.store.ticket_messages(&id).await.unwrap();
     assert_eq!(messages.len(), 2, "{messages:?}");
-    assert!(messages[1].body.contains("08:00 WIB"), "{}", messages[1].body);
-    let hours = app.get("/api/v1/support-hours?locale=en", None).await.json();
+    assert!(
+        messages[1].body.contains("08:00 WIB"),
+        "{}",
+        messages[1].body
+    );
+    let hours = app
+        .get("/api/v1/support-hours?locale=en", None)
+        .await
+        .json();
     assert_eq!(hours["open_now"], false);
-    assert!(hours["summary"].as_str().unwrap().contains("08:00 WIB"), "{hours}");
+    assert!(
+        hours["summary"].as_str().unwrap().contains("08:00 WIB"),
+        "{hours}"
+    );
 }
 
 #[tokio::test]
@@ -177,7 +248,13 @@ async fn a_night_call_becomes_one_call_back_that_one_agent_at_a_time_works() {
         .unwrap();
     assert_eq!(app.store.open_callbacks(10).await.unwrap().len(), 1);
     // Not due yet: nobody gets it.
-    assert!(app.store.claim_next_callback("a", night, 900_000_000).await.unwrap().is_none());
+    assert!(
+        app.store
+            .claim_next_callback("a", night, 900_000_000)
+            .await
+            .unwrap()
+            .is_none()
+    );
     // Two agents at once at opening time: exactly one gets it.
     let (x, y) = tokio::join!(
         app.store.claim_next_callback("agent-a", due, 900_000_000),
@@ -186,18 +263,40 @@ async fn a_night_call_becomes_one_call_back_that_one_agent_at_a_time_works() {
     let winners: Vec<_> = [x.unwrap(), y.unwrap()].into_iter().flatten().collect();
     assert_eq!(winners.len(), 1);
     let cb = &winners[0];
-    let loser = if cb.claimed_by.as_deref() == Some("agent-a") { "agent-b" } else { "agent-a" };
-    assert!(app.store.finish_callback(&cb.id, loser, CallbackState::Done, "", due).await.is_err());
+    let loser = if cb.claimed_by.as_deref() == Some("agent-a") {
+        "agent-b"
+    } else {
+        "agent-a"
+    };
+    assert!(
+        app.store
+            .finish_callback(&cb.id, loser, CallbackState::Done, "", due)
+            .await
+            .is_err()
+    );
     let done = app
         .store
-        .finish_callback(&cb.id, cb.claimed_by.as_deref().unwrap(), CallbackState::Done, "Explained the refund", due)
+        .finish_callback(
+            &cb.id,
+            cb.claimed_by.as_deref().unwrap(),
+            CallbackState::Done,
+            "Explained the refund",
+            due,
+        )
         .await
         .unwrap();
     assert_eq!(done.state, CallbackState::Done);
     assert!(app.store.open_callbacks(10).await.unwrap().is_empty());
     // During opening hours a call needs no call-back.
     assert_eq!(
-        server::calendars::callback_if_closed(&app.state, &t, "+6281234567890", us("2026-12-01T02:00:00Z")).await.unwrap(),
+        server::calendars::callback_if_closed(
+            &app.state,
+            &t,
+            "+6281234567890",
+            us("2026-12-01T02:00:00Z")
+        )
+        .await
+        .unwrap(),
         None
     );
     let _ = Channel::Phone;
@@ -209,19 +308,38 @@ async fn the_call_back_queue_api_hands_each_call_back_out_once() {
     office_for_jakarta(&app).await;
     let t = customer_ticket(&app, "Call").await;
     // Due in the past, so it can be taken now.
-    app.store.create_callback(&t.id, "+6281234567890", 1, 1).await.unwrap();
+    app.store
+        .create_callback(&t.id, "+6281234567890", 1, 1)
+        .await
+        .unwrap();
     let agent = app.staff_token(&app.accounts.agent).await;
     let sup = app.staff_token(&app.accounts.supervisor).await;
-    let first = app.call(Method::POST, "/api/v1/callbacks/claim", Some(&agent), None).await.json();
+    let first = app
+        .call(Method::POST, "/api/v1/callbacks/claim", Some(&agent), None)
+        .await
+        .json();
     assert_eq!(first["phone"], "+6281234567890");
-    let second = app.call(Method::POST, "/api/v1/callbacks/claim", Some(&sup), None).await.json();
+    let second = app
+        .call(Method::POST, "/api/v1/callbacks/claim", Some(&sup), None)
+        .await
+        .json();
     assert!(second.is_null(), "{second}");
     let id = first["id"].as_str().unwrap();
-    app.call(Method::POST, &format!("/api/v1/callbacks/{id}/finish"), Some(&sup), Some(json!({"state": "done"})))
-        .await
-        .assert_problem(409, "invalid_state");
+    app.call(
+        Method::POST,
+        &format!("/api/v1/callbacks/{id}/finish"),
+        Some(&sup),
+        Some(json!({"state": "done"})),
+    )
+    .await
+    .assert_problem(409, "invalid_state");
     let a = app
-        .call(Method::POST, &format!("/api/v1/callbacks/{id}/finish"), Some(&agent), Some(json!({"state": "done", "outcome": "Resolved by phone"})))
+        .call(
+            Method::POST,
+            &format!("/api/v1/callbacks/{id}/finish"),
+            Some(&agent),
+            Some(json!({"state": "done", "outcome": "Resolved by phone"})),
+        )
         .await;
     assert_eq!(a.json()["state"], "done", "{}", a.body);
 }
@@ -237,7 +355,14 @@ async fn admins_edit_calendars_on_a_page_and_agents_cannot() {
     let a = app
         .post_form(
             "/staff/calendars/jakarta",
-            &[("csrf", &csrf), ("name", "Jakarta"), ("time_zone", "Asia/Jakarta"), ("hours", "Mon-Fri 08:00-17:00\nSomeday 09:00-10:00"), ("holidays", ""), ("action", "save")],
+            &[
+                ("csrf", &csrf),
+                ("name", "Jakarta"),
+                ("time_zone", "Asia/Jakarta"),
+                ("hours", "Mon-Fri 08:00-17:00\nSomeday 09:00-10:00"),
+                ("holidays", ""),
+                ("action", "save"),
+            ],
             Some(&cookie),
         )
         .await;
@@ -247,17 +372,35 @@ async fn admins_edit_calendars_on_a_page_and_agents_cannot() {
     let a = app
         .post_form(
             "/staff/calendars/jakarta",
-            &[("csrf", &csrf), ("name", "Jakarta"), ("time_zone", "Asia/Jakarta"), ("hours", "Mon-Fri 08:00-17:00"), ("holidays", ""), ("action", "import-ID")],
+            &[
+                ("csrf", &csrf),
+                ("name", "Jakarta"),
+                ("time_zone", "Asia/Jakarta"),
+                ("hours", "Mon-Fri 08:00-17:00"),
+                ("holidays", ""),
+                ("action", "import-ID"),
+            ],
             Some(&cookie),
         )
         .await;
-    assert!(a.body.contains("2026-03-20 Idul Fitri 1447 H"), "{}", a.body);
+    assert!(
+        a.body.contains("2026-03-20 Idul Fitri 1447 H"),
+        "{}",
+        a.body
+    );
     assert!(a.body.contains("2027-02-06 Tahun Baru Imlek 2578 Kongzili"));
     assert!(app.store.calendars().await.unwrap().is_empty());
     let a = app
         .post_form(
             "/staff/calendars/jakarta",
-            &[("csrf", &csrf), ("name", "Jakarta"), ("time_zone", "Asia/Jakarta"), ("hours", "Mon-Fri 08:00-17:00\nSat 09:00-13:00"), ("holidays", "2026-08-17 Hari Kemerdekaan"), ("action", "save")],
+            &[
+                ("csrf", &csrf),
+                ("name", "Jakarta"),
+                ("time_zone", "Asia/Jakarta"),
+                ("hours", "Mon-Fri 08:00-17:00\nSat 09:00-13:00"),
+                ("holidays", "2026-08-17 Hari Kemerdekaan"),
+                ("action", "save"),
+            ],
             Some(&cookie),
         )
         .await;
@@ -267,12 +410,27 @@ async fn admins_edit_calendars_on_a_page_and_agents_cannot() {
     assert_eq!(saved.spec.holidays.len(), 1);
     // Missing CSRF is refused.
     let a = app
-        .post_form("/staff/calendars/jakarta", &[("name", "x"), ("time_zone", "UTC"), ("hours", ""), ("action", "save")], Some(&cookie))
+        .post_form(
+            "/staff/calendars/jakarta",
+            &[
+                ("name", "x"),
+                ("time_zone", "UTC"),
+                ("hours", ""),
+                ("action", "save"),
+            ],
+            Some(&cookie),
+        )
         .await;
     assert_eq!(a.status, StatusCode::FORBIDDEN);
     let agent = app.page_session("/staff/signin", "agent@example.id").await;
-    assert_eq!(app.page("/staff/calendars", Some(&agent)).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.page("/staff/callbacks", Some(&agent)).await.status, StatusCode::OK);
+    assert_eq!(
+        app.page("/staff/calendars", Some(&agent)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.page("/staff/callbacks", Some(&agent)).await.status,
+        StatusCode::OK
+    );
 }
 
 #[test]
@@ -280,10 +438,22 @@ fn the_shipped_holidays_cover_both_years_and_both_countries() {
     let id = server::calendars::shipped_holidays("ID").unwrap();
     let cn = server::calendars::shipped_holidays("CN").unwrap();
     for year in [2026, 2027] {
-        assert!(id.iter().filter(|h| h.date.year() == year).count() >= 15, "ID {year}");
-        assert!(cn.iter().filter(|h| h.date.year() == year).count() >= 7, "CN {year}");
+        assert!(
+            id.iter().filter(|h| h.date.year() == year).count() >= 15,
+            "ID {year}"
+        );
+        assert!(
+            cn.iter().filter(|h| h.date.year() == year).count() >= 7,
+            "CN {year}"
+        );
     }
     // Eid and Chinese New Year, the ones that move every year.
-    assert!(id.iter().any(|h| h.date.to_string() == "2026-03-20" && h.name.contains("Idul Fitri")));
-    assert!(cn.iter().any(|h| h.date.to_string() == "2026-02-17" && h.name == "春节"));
+    assert!(
+        id.iter()
+            .any(|h| h.date.to_string() == "2026-03-20" && h.name.contains("Idul Fitri"))
+    );
+    assert!(
+        cn.iter()
+            .any(|h| h.date.to_string() == "2026-02-17" && h.name == "春节")
+    );
 }
