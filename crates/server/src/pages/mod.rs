@@ -3,8 +3,8 @@
 
 mod apidocs;
 mod assets;
-mod help;
 mod calendars;
+mod help;
 mod help_admin;
 mod home;
 mod signin;
