@@ -163,7 +163,10 @@ async fn every_route_answers_each_role_as_declared() {
                 )
                 .replace("/contacts/{id}", &format!("/contacts/{}", fx.contact))
                 .replace("/calendars/{id}", "/calendars/jakarta")
-                .replace("/callbacks/{id}", &format!("/callbacks/{}", uuid::Uuid::now_v7()))
+                .replace(
+                    "/callbacks/{id}",
+                    &format!("/callbacks/{}", uuid::Uuid::now_v7()),
+                )
                 .replace("{slug}", "reset-password")
                 .replace("{locale}", "en");
             let body: Option<Value> = match (*method, *path) {
