@@ -17,7 +17,8 @@ use std::time::{Duration, Instant};
 use store::ledger_batch::{GroupOutcome, LedgerBatcher};
 use store::{Backend, Store};
 
-fn bar(len: u64, msg: &'static str) -> ProgressBar {
+/// A progress bar in the benches' common style.
+pub(crate) fn bar(len: u64, msg: &'static str) -> ProgressBar {
     let b = ProgressBar::new(len);
     b.set_style(
         ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} ({per_sec}, {eta})")
@@ -28,7 +29,8 @@ fn bar(len: u64, msg: &'static str) -> ProgressBar {
     b
 }
 
-fn percentile(sorted: &[u64], p: f64) -> Duration {
+/// The `p` quantile of sorted microsecond latencies.
+pub(crate) fn percentile(sorted: &[u64], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }

@@ -1,6 +1,7 @@
 //! Commands of the `paydesk` binary: `serve`, `migrate`, `demo`, `config show`.
 
 pub mod bench;
+pub mod bench_tickets;
 pub mod demo;
 pub mod demo_tickets;
 pub mod kb;
@@ -134,6 +135,21 @@ pub enum BenchCommand {
         #[arg(long)]
         reuse: bool,
     },
+    /// Ticket intake over HTTP: guests open tickets on a `paydesk serve` child process from
+    /// concurrent clients; tickets/s, latency and the server's peak memory (vs Chatwoot's
+    /// documented capacity). The database is `--database-url` (or `DATABASE_URL`), else a
+    /// new SQLite file in a scratch directory.
+    Tickets {
+        /// Tickets in the timed run.
+        #[arg(long, default_value_t = 20_000)]
+        tickets: u64,
+        /// Tickets opened before timing starts.
+        #[arg(long, default_value_t = 2_000)]
+        warmup: u64,
+        /// Concurrent clients (one keep-alive HTTP client shared by all).
+        #[arg(long, default_value_t = 64)]
+        concurrency: u32,
+    },
 }
 
 /// `paydesk kb …`.
@@ -204,7 +220,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             serve(store, config).await
         }
         Command::Bench { what } => {
-            // Only the ledger and history benches need the database.
+            // Only the ledger and history benches open the database here.
             match what {
                 BenchCommand::Search {
                     queries,
@@ -246,6 +262,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     };
                     let store = open_store(&config).await?;
                     bench::ledger(&store, &config.database.url, &o).await
+                }
+                BenchCommand::Tickets {
+                    tickets,
+                    warmup,
+                    concurrency,
+                } => {
+                    bench_tickets::tickets(&bench_tickets::TicketsBench {
+                        tickets,
+                        warmup,
+                        concurrency,
+                        // Only an explicit database: the configured default
+                        // (./paydesk.db) is somebody's real data.
+                        database_url: cli.database_url.clone(),
+                        config_file: cli.config.clone(),
+                        sqlite_full_sync: config.database.sqlite_full_sync,
+                        max_connections: config.database.max_connections,
+                    })
+                    .await
                 }
                 BenchCommand::History {
                     transactions,

@@ -1,0 +1,362 @@
+//! `paydesk bench tickets`: ticket intake over HTTP. Guests open tickets on a real
+//! `paydesk serve` child process from many concurrent clients, so the figure includes
+//! HTTP parsing, validation, the database commits and the server's memory, as an operator
+//! would see them.
+
+use crate::bench::{bar, percentile};
+use anyhow::Context;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use store::Backend;
+
+/// Chatwoot's documented capacity, quoted in issue 5: 10,000 conversations a day on a
+/// 4-core server. A documented figure, not something this command runs.
+const CHATWOOT_CONVERSATIONS_PER_DAY: f64 = 10_000.0;
+/// Cores of the server Chatwoot's figure is for.
+const CHATWOOT_CORES: f64 = 4.0;
+/// Issue 5's target on the project's 2-core machine.
+const TARGET_TICKETS_PER_SEC: f64 = 1_000.0;
+
+/// Options of `paydesk bench tickets`.
+#[derive(Debug, Clone)]
+pub struct TicketsBench {
+    /// Tickets in the timed run.
+    pub tickets: u64,
+    /// Tickets opened before timing starts (connections, caches, SQLite pages warm up).
+    pub warmup: u64,
+    /// Concurrent clients.
+    pub concurrency: u32,
+    /// Database the server uses; `None`: a new SQLite file in a scratch directory.
+    pub database_url: Option<String>,
+    /// Configuration file handed on to the server.
+    pub config_file: Option<PathBuf>,
+    /// Whether SQLite commits fsync (`database.sqlite_full_sync`), for the report.
+    pub sqlite_full_sync: bool,
+    /// Pool size the server runs with (`database.max_connections`), for the report.
+    pub max_connections: u32,
+}
+
+/// What one phase of requests measured.
+struct Phase {
+    /// Microseconds per successful request.
+    latencies: Vec<u64>,
+    /// Requests that failed or were not answered 201.
+    errors: u64,
+    /// The first failure, to show.
+    first_error: Option<String>,
+    /// Wall time of the phase.
+    elapsed: Duration,
+}
+
+/// Starts `paydesk serve` on a scratch port, opens `warmup` then `tickets` guest tickets
+/// from `concurrency` clients, and prints tickets/s, latency, errors and the server's
+/// peak memory beside Chatwoot's documented capacity.
+pub async fn tickets(o: &TicketsBench) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        o.concurrency >= 1 && o.tickets >= 1,
+        "need at least 1 client and 1 ticket"
+    );
+    let scratch = std::env::temp_dir().join(format!(
+        "paydesk-bench-tickets-{}",
+        uuid::Uuid::now_v7().simple()
+    ));
+    std::fs::create_dir_all(&scratch).with_context(|| format!("creating {}", scratch.display()))?;
+    let url = o
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", scratch.join("tickets.db").display()));
+    let backend = Backend::from_url(&url)?;
+    let result = run(o, &url, &scratch).await;
+    match &result {
+        // The scratch directory holds the default SQLite database: gone with the run.
+        Ok(()) => {
+            let _ = std::fs::remove_dir_all(&scratch);
+        }
+        Err(_) => eprintln!(
+            "the server's log is kept in {}",
+            scratch.join("server.log").display()
+        ),
+    }
+    if result.is_ok() && backend == Backend::Postgres {
+        println!("  (the tickets stay in that PostgreSQL database; use a throwaway one)");
+    }
+    result
+}
+
+async fn run(o: &TicketsBench, url: &str, scratch: &Path) -> anyhow::Result<()> {
+    let backend = Backend::from_url(url)?;
+    let mut server = Server::start(o, url, scratch).await?;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(o.concurrency as usize)
+        .timeout(Duration::from_secs(60))
+        .build()?;
+    let endpoint = format!("{}/api/v1/tickets", server.base);
+
+    if o.warmup > 0 {
+        let warm = intake(&client, &endpoint, 0, o.warmup, o.concurrency, "warm-up").await?;
+        anyhow::ensure!(
+            warm.errors == 0,
+            "{} warm-up requests failed, e.g. {}",
+            warm.errors,
+            warm.first_error.unwrap_or_default()
+        );
+    }
+    let timed = intake(
+        &client,
+        &endpoint,
+        o.warmup,
+        o.tickets,
+        o.concurrency,
+        "tickets",
+    )
+    .await?;
+    let peak = server.peak_rss_kib();
+    let stopped = server.stop().await;
+
+    let mut latencies = timed.latencies;
+    latencies.sort_unstable();
+    let rate = latencies.len() as f64 / timed.elapsed.as_secs_f64();
+    let durability = match backend {
+        Backend::Sqlite if o.sqlite_full_sync => {
+            "SQLite WAL, synchronous = FULL: every commit fsynced"
+        }
+        Backend::Sqlite => "SQLite WAL, synchronous = NORMAL (database.sqlite_full_sync = false)",
+        Backend::Postgres => "PostgreSQL, as the server is configured",
+    };
+    println!("paydesk bench tickets ({durability})");
+    println!(
+        "  server: paydesk serve, pid {}, pool of {} connections; {} concurrent clients, keep-alive",
+        server.pid, o.max_connections, o.concurrency
+    );
+    println!(
+        "  guest tickets POST /api/v1/tickets: warm-up {}, timed {}",
+        o.warmup, o.tickets
+    );
+    println!(
+        "  paydesk: {rate:.0} tickets/s in {:.1} s; latency p50 {:?} p99 {:?}; errors {}",
+        timed.elapsed.as_secs_f64(),
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.99),
+        timed.errors
+    );
+    if let Some(e) = &timed.first_error {
+        println!("  first error: {e}");
+    }
+    match peak {
+        Some(kib) => println!(
+            "  server peak memory (VmHWM): {:.1} MiB",
+            kib as f64 / 1024.0
+        ),
+        None => println!("  server peak memory: unknown (no /proc/<pid>/status)"),
+    }
+    let chatwoot = CHATWOOT_CONVERSATIONS_PER_DAY / 86_400.0;
+    println!(
+        "  Chatwoot (documented figure quoted in issue 5, not a run): 10,000 conversations a day on {CHATWOOT_CORES:.0} cores = {chatwoot:.3}/s"
+    );
+    println!(
+        "  paydesk / Chatwoot = {:.0}x ({:.0}x per core, paydesk on 2 cores)",
+        rate / chatwoot,
+        (rate / 2.0) / (chatwoot / CHATWOOT_CORES)
+    );
+    println!(
+        "  target >= {TARGET_TICKETS_PER_SEC:.0} tickets/s on 2 cores: {}",
+        if rate >= TARGET_TICKETS_PER_SEC {
+            "met"
+        } else {
+            "NOT met"
+        }
+    );
+    stopped?;
+    anyhow::ensure!(
+        timed.errors == 0,
+        "{} requests failed during the timed run",
+        timed.errors
+    );
+    Ok(())
+}
+
+/// A `paydesk serve` child process on a scratch port; killed if dropped unstopped.
+struct Server {
+    child: tokio::process::Child,
+    pid: u32,
+    base: String,
+}
+
+impl Server {
+    /// Spawns this same binary with `serve`, configured through the environment the
+    /// way an operator would, and waits until `/readyz` answers.
+    async fn start(o: &TicketsBench, url: &str, scratch: &Path) -> anyhow::Result<Server> {
+        // Bind and release port 0 for a free port; the child binds it a moment later.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let log = std::fs::File::create(scratch.join("server.log"))?;
+        let exe = std::env::current_exe().context("finding the paydesk executable")?;
+        let mut cmd = tokio::process::Command::new(exe);
+        if let Some(config) = &o.config_file {
+            cmd.arg("--config").arg(config);
+        }
+        cmd.args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .env("DATABASE_URL", url)
+            .env(
+                "PAYDESK__FILES__DIR",
+                scratch.join("files").display().to_string(),
+            )
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .kill_on_drop(true);
+        let mut child = cmd.spawn().context("starting paydesk serve")?;
+        let pid = child.id().context("the server exited at once")?;
+        let base = format!("http://127.0.0.1:{port}");
+        let probe = reqwest::Client::builder()
+            .timeout(Duration::from_secs(2))
+            .build()?;
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            if let Some(status) = child.try_wait()? {
+                anyhow::bail!("paydesk serve exited ({status}) before it was ready");
+            }
+            if let Ok(r) = probe.get(format!("{base}/readyz")).send().await
+                && r.status().is_success()
+            {
+                break;
+            }
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "paydesk serve was not ready within 120 s"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Ok(Server { child, pid, base })
+    }
+
+    /// The child's peak resident set (VmHWM) in KiB.
+    fn peak_rss_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid)).ok()?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|kib| kib.parse().ok())
+    }
+
+    /// SIGTERM (a graceful stop, as systemd does), then waits; SIGKILL after 30 s.
+    async fn stop(&mut self) -> anyhow::Result<()> {
+        // `kill(1)` sends the signal: this crate forbids the unsafe call libc would need.
+        let term = std::process::Command::new("kill")
+            .args(["-TERM", &self.pid.to_string()])
+            .status();
+        if term.is_ok_and(|s| s.success())
+            && let Ok(waited) =
+                tokio::time::timeout(Duration::from_secs(30), self.child.wait()).await
+        {
+            waited?;
+            return Ok(());
+        }
+        self.child.kill().await?;
+        anyhow::bail!("paydesk serve did not stop on SIGTERM within 30 s; killed")
+    }
+}
+
+/// Guest ticket number `i`: its own phone number (so each is a new contact), a failed
+/// transaction with the time and amount a guest types.
+fn guest_ticket(i: u64) -> serde_json::Value {
+    serde_json::json!({
+        "category": "failed_transaction",
+        "subject": format!("Payment failed but my balance went down ({i})"),
+        "body": "I paid at a merchant with the QR code, the app said the payment failed, \
+                 but 50.000 left my balance. Please check and return it.",
+        "reported_at": "2026-11-20T14:30",
+        "reported_amount": "50.000",
+        "locale": "id",
+        "guest": {
+            "name": format!("Bench Guest {i}"),
+            "phone": format!("+62812{:08}", i % 100_000_000),
+        },
+    })
+}
+
+/// Opens tickets `first..first + count` from `concurrency` tasks sharing one client.
+async fn intake(
+    client: &reqwest::Client,
+    endpoint: &str,
+    first: u64,
+    count: u64,
+    concurrency: u32,
+    label: &'static str,
+) -> anyhow::Result<Phase> {
+    let next = Arc::new(AtomicU64::new(first));
+    let end = first + count;
+    let progress = bar(count, label);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (client, endpoint, next, progress) = (
+            client.clone(),
+            endpoint.to_owned(),
+            next.clone(),
+            progress.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0u64;
+            let mut first_error = None;
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= end {
+                    break;
+                }
+                let sent = Instant::now();
+                let outcome = match client.post(&endpoint).json(&guest_ticket(i)).send().await {
+                    Ok(r) => {
+                        let status = r.status();
+                        // Read the whole answer: the client sees the ticket only then.
+                        match r.bytes().await {
+                            Ok(_) if status == reqwest::StatusCode::CREATED => Ok(()),
+                            Ok(body) => Err(format!(
+                                "HTTP {}: {}",
+                                status.as_u16(),
+                                String::from_utf8_lossy(&body)
+                                    .chars()
+                                    .take(300)
+                                    .collect::<String>()
+                            )),
+                            Err(e) => Err(e.to_string()),
+                        }
+                    }
+                    Err(e) => Err(e.to_string()),
+                };
+                match outcome {
+                    Ok(()) => latencies.push(sent.elapsed().as_micros() as u64),
+                    Err(e) => {
+                        errors += 1;
+                        first_error.get_or_insert(e);
+                    }
+                }
+                progress.inc(1);
+            }
+            (latencies, errors, first_error)
+        }));
+    }
+    let mut phase = Phase {
+        latencies: Vec::with_capacity(count as usize),
+        errors: 0,
+        first_error: None,
+        elapsed: Duration::ZERO,
+    };
+    for t in tasks {
+        let (latencies, errors, first_error) = t.await?;
+        phase.latencies.extend(latencies);
+        phase.errors += errors;
+        if phase.first_error.is_none() {
+            phase.first_error = first_error;
+        }
+    }
+    phase.elapsed = started.elapsed();
+    progress.finish_and_clear();
+    Ok(phase)
+}
