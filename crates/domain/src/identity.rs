@@ -267,8 +267,16 @@ impl Password {
         Ok(Password(s.to_owned()))
     }
 
-    /// A new password: at least 8 characters, no composition rules (NIST SP 800-63B).
+    /// A new password: at least 8 characters, no composition rules, not a commonly used
+    /// password and not a run like `aaaaaaaa` or `12345678` (NIST SP 800-63B §3.1.1.2).
     pub fn new_password(s: &str) -> Result<Self, ValidationError> {
+        Self::new_password_for(s, &[])
+    }
+
+    /// [`Password::new_password`], also refusing the service's name and words of the
+    /// account itself (`context`: name, email, phone) with only digits or punctuation
+    /// around them, such as `siti2024!`.
+    pub fn new_password_for(s: &str, context: &[&str]) -> Result<Self, ValidationError> {
         let n = s.chars().count();
         if n < Self::MIN_CHARS {
             return Err(ValidationError::field(
@@ -277,13 +285,85 @@ impl Password {
                 "use at least 8 characters",
             ));
         }
-        Self::for_sign_in(s)
+        let password = Self::for_sign_in(s)?;
+        let lower = s.to_lowercase();
+        if common_passwords().contains(lower.as_str()) {
+            return Err(ValidationError::field(
+                "password",
+                "common",
+                "this password is on a list of commonly used passwords that attackers try first; choose another",
+            ));
+        }
+        if is_run(&lower) {
+            return Err(ValidationError::field(
+                "password",
+                "repetitive",
+                "avoid repeated or sequential characters like aaaaaaaa or 12345678",
+            ));
+        }
+        let letters: String = lower.chars().filter(|c| c.is_alphabetic()).collect();
+        let words = context
+            .iter()
+            .flat_map(|c| {
+                c.to_lowercase()
+                    .split(|ch: char| !ch.is_alphanumeric())
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .chain(std::iter::once("paydesk".to_owned()));
+        for word in words {
+            if word.chars().count() >= 3 && (letters == word || lower == word) {
+                return Err(ValidationError::field(
+                    "password",
+                    "context",
+                    "do not use your name, email address, phone number or the name of this service",
+                ));
+            }
+        }
+        Ok(password)
     }
 
     /// The secret, for hashing only.
     pub fn expose(&self) -> &str {
         &self.0
     }
+}
+
+/// The common-password blocklist (`data/common-passwords.txt`, see `data/SOURCE.md`),
+/// embedded so that nothing is fetched at run time.
+const COMMON_PASSWORDS: &str = include_str!("../data/common-passwords.txt");
+
+/// The blocklist as a set, built on first use.
+fn common_passwords() -> &'static std::collections::HashSet<&'static str> {
+    static SET: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+        COMMON_PASSWORDS
+            .lines()
+            .map(str::trim_end)
+            .filter(|l| !l.is_empty())
+            .collect()
+    })
+}
+
+/// How many passwords the blocklist holds.
+pub fn common_password_count() -> usize {
+    common_passwords().len()
+}
+
+/// One character repeated, a short unit repeated (`abcabcabc`), or consecutive characters
+/// up or down (`12345678`, `hgfedcba`).
+fn is_run(s: &str) -> bool {
+    let chars: Vec<char> = s.chars().collect();
+    let repeats = (1..=3).any(|unit| {
+        chars.len() > unit && chars.iter().enumerate().all(|(i, c)| *c == chars[i % unit])
+    });
+    let step = |d: i64| {
+        chars
+            .windows(2)
+            .all(|w| i64::from(u32::from(w[1])) - i64::from(u32::from(w[0])) == d)
+    };
+    repeats || step(1) || step(-1)
 }
 
 /// An end customer.
@@ -498,7 +578,8 @@ mod tests {
     #[test]
     fn passwords_follow_nist_length_rules_and_never_print() {
         assert!(Password::new_password("short").is_err());
-        assert!(Password::new_password(&"x".repeat(64)).is_ok());
+        let long: String = "the quick brown fox ".repeat(4);
+        assert!(Password::new_password(&long).is_ok());
         assert!(Password::new_password(&"x".repeat(257)).is_err());
         // sign-in accepts whatever length an old password had
         assert!(Password::for_sign_in("short").is_ok());
@@ -506,6 +587,47 @@ mod tests {
             format!("{:?}", Password::for_sign_in("hunter22").unwrap()),
             "Password(<redacted>)"
         );
+    }
+
+    #[test]
+    fn common_repetitive_and_personal_passwords_are_refused_with_the_reason() {
+        assert!(
+            common_password_count() >= 10_000,
+            "{}",
+            common_password_count()
+        );
+        let code = |r: Result<Password, ValidationError>| r.unwrap_err().errors[0].code;
+        for common in [
+            "password",
+            "Password1",
+            "iloveyou",
+            "qwertyuiop",
+            "12345678",
+        ] {
+            assert_eq!(code(Password::new_password(common)), "common", "{common}");
+        }
+        for run in [
+            "aaaaaaaaa",
+            "abcabcabc",
+            "abcdefghij",
+            "zyxwvuts",
+            "23456789",
+        ] {
+            let c = code(Password::new_password(run));
+            assert!(c == "repetitive" || c == "common", "{run}: {c}");
+        }
+        assert_eq!(code(Password::new_password("short")), "too_short");
+        let ctx = ["Siti Rahayu", "siti.rahayu@example.id"];
+        assert_eq!(
+            code(Password::new_password_for("rahayu2024!", &ctx)),
+            "context"
+        );
+        assert_eq!(
+            code(Password::new_password_for("Paydesk#2026", &[])),
+            "context"
+        );
+        // No composition rules: a long lower-case passphrase is fine.
+        assert!(Password::new_password_for("kopi susu di warung pagi", &ctx).is_ok());
     }
 
     #[test]

@@ -35,6 +35,7 @@ pub mod ledger;
 pub mod locale;
 pub mod money;
 pub mod page;
+pub mod protection;
 pub mod region;
 pub mod repo;
 pub mod ticket;

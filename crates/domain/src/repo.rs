@@ -98,6 +98,10 @@ pub struct SessionRecord {
     pub expires_at_us: i64,
     /// Client description (user agent), for the sessions list.
     pub user_agent: String,
+    /// Network the session started from (IPv4 /24, IPv6 /64), "" when unknown.
+    pub client_net: String,
+    /// Last request seen (µs), noted at most every few minutes.
+    pub last_seen_at_us: i64,
 }
 
 /// Filters for the staff customer directory.
@@ -621,6 +625,7 @@ pub trait Repository:
     + HelpRepo
     + TicketRepo
     + crate::calendar::CalendarRepo
+    + crate::protection::ProtectionRepo
 {
     /// Cheap round trip to the database, for readiness checks.
     async fn ping(&self) -> Result<(), RepoError>;

@@ -2,12 +2,13 @@
 //!
 //! The sign-in path is a sequence of checks in [`sign_in`]: parse the login, look up the
 //! credential, verify the password (always, also for unknown accounts, so timing does not
-//! reveal which accounts exist), then check the account may sign in. Account lockout and
-//! throttling slot in before the verification, a second factor after it: each is a step
-//! that can end the attempt with its own `ApiError`, and the session is only created once
-//! every step has passed.
+//! reveal which accounts exist), then check the account may sign in. Throttling and
+//! locks (see [`crate::protection`]) come before the verification, the second factor
+//! (TOTP) after it: each is a step that can end the attempt with its own `ApiError`, and
+//! the session is only created once every step has passed.
 
 use crate::error::ApiError;
+use crate::protection::{self, second_factor, second_factor::SecondFactor};
 use crate::state::AppState;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -96,42 +97,141 @@ pub enum Audience {
     Staff,
 }
 
-/// Checks a sign-in attempt and returns who signed in. Unknown account, malformed login
-/// and wrong password all give the same `InvalidCredentials` after the same work.
-pub async fn sign_in(
-    state: &AppState,
-    audience: Audience,
-    login: &str,
-    password: &str,
-) -> Result<Principal, ApiError> {
-    let password = Password::for_sign_in(password).ok();
-    let credential = match audience {
-        Audience::Customer => match LoginId::parse(login) {
-            Ok(id) => state.repo.customer_credential(&id).await?,
-            Err(_) => None,
-        },
-        Audience::Staff => match Email::parse(login) {
-            Ok(email) => state.repo.staff_credential(&email).await?,
-            Err(_) => None,
-        },
+/// One sign-in attempt. `now_us` is a parameter so tests can move the clock.
+#[derive(Debug, Clone, Copy)]
+pub struct SignInAttempt<'a> {
+    /// Customer or staff sign-in.
+    pub audience: Audience,
+    /// Email or phone as typed.
+    pub login: &'a str,
+    /// Password as typed.
+    pub password: &'a str,
+    /// One-time or recovery code, when the client already has one.
+    pub code: Option<&'a str>,
+    /// The client's user agent (for the new-device check).
+    pub user_agent: &'a str,
+    /// Now (µs).
+    pub now_us: i64,
+}
+
+/// Where a sign-in ended up when the password was right.
+#[derive(Debug, Clone)]
+pub enum SignInOutcome {
+    /// Signed in.
+    SignedIn(Principal),
+    /// The password was right; the account also needs a one-time code.
+    NeedsCode(Principal),
+}
+
+/// Checks a sign-in attempt. Unknown account, malformed login and wrong password all give
+/// the same `InvalidCredentials` after the same work, and unknown logins are throttled
+/// and locked exactly like accounts, so no answer tells whether an account exists.
+pub async fn sign_in(state: &AppState, a: &SignInAttempt<'_>) -> Result<SignInOutcome, ApiError> {
+    let now = a.now_us;
+    protection::check_address(state, "sign_in", now).await?;
+    let password = Password::for_sign_in(a.password).ok();
+    let (credential, audience) = match a.audience {
+        Audience::Customer => (
+            match LoginId::parse(a.login) {
+                Ok(id) => state.repo.customer_credential(&id).await?,
+                Err(_) => None,
+            },
+            "customer",
+        ),
+        Audience::Staff => (
+            match Email::parse(a.login) {
+                Ok(email) => state.repo.staff_credential(&email).await?,
+                Err(_) => None,
+            },
+            "staff",
+        ),
     };
-    // Lockout and throttling (per account, stored in the database) belong here, before
-    // the password is verified.
+    // Throttling and locks come before the password is looked at: a throttled attempt is
+    // answered without checking it, so guessing gains nothing while it lasts.
+    let key = match &credential {
+        Some(c) => protection::account_key(&c.principal.user),
+        None => protection::login_key(audience, a.login),
+    };
+    let attempt = protection::begin_attempt(state, &key, now).await?;
     let stored_hash = credential.as_ref().map(|c| c.password_hash.clone());
     if !state
         .passwords
         .verify(password.as_ref(), stored_hash)
         .await?
     {
-        tracing::info!(audience = ?audience, "sign-in rejected");
+        tracing::info!(audience = ?a.audience, "sign-in rejected");
+        attempt
+            .failed(state, credential.as_ref().map(|c| &c.principal.user))
+            .await?;
         return Err(ApiError::InvalidCredentials);
     }
     let credential = credential.ok_or(ApiError::InvalidCredentials)?;
     if credential.status != AccountStatus::Active {
+        attempt.not_counted(state).await?;
         return Err(ApiError::AccountDisabled);
     }
-    // A second factor (TOTP) is checked here, after the password and before the session.
-    Ok(credential.principal)
+    let user = credential.principal.user.clone();
+    match second_factor::check_second_factor(state, &user, a.code, now).await? {
+        SecondFactor::NotEnrolled | SecondFactor::Passed => {}
+        SecondFactor::Missing => {
+            attempt.not_counted(state).await?;
+            return Ok(SignInOutcome::NeedsCode(credential.principal));
+        }
+        SecondFactor::Wrong => {
+            attempt.failed(state, Some(&user)).await?;
+            return Err(ApiError::TotpInvalid);
+        }
+    }
+    attempt.succeeded(state).await?;
+    protection::note_sign_in(state, &credential.principal, a.user_agent, now).await?;
+    Ok(SignInOutcome::SignedIn(credential.principal))
+}
+
+/// The second step of a page sign-in: the code for the account whose password was
+/// checked in the first step (identified by the step's token). Throttled per account.
+pub async fn sign_in_second_step(
+    state: &AppState,
+    step_token: &str,
+    code: &str,
+    user_agent: &str,
+    now_us: i64,
+) -> Result<Principal, ApiError> {
+    protection::check_address(state, "totp", now_us).await?;
+    let step_hash = token_hash(step_token);
+    let Some(user) = state.repo.sign_in_challenge(&step_hash, now_us).await? else {
+        return Err(ApiError::InvalidToken);
+    };
+    let principal = match state.repo.principal(&user).await? {
+        Some((p, AccountStatus::Active)) => p,
+        _ => return Err(ApiError::InvalidToken),
+    };
+    let attempt = protection::begin_attempt(state, &protection::account_key(&user), now_us).await?;
+    match second_factor::check_second_factor(state, &user, Some(code), now_us).await? {
+        SecondFactor::Passed | SecondFactor::NotEnrolled => {}
+        SecondFactor::Missing | SecondFactor::Wrong => {
+            attempt.failed(state, Some(&user)).await?;
+            protection::count_address(state, "totp", now_us).await?;
+            return Err(ApiError::TotpInvalid);
+        }
+    }
+    attempt.succeeded(state).await?;
+    state.repo.delete_sign_in_challenge(&step_hash).await?;
+    protection::note_sign_in(state, &principal, user_agent, now_us).await?;
+    Ok(principal)
+}
+
+/// Starts the second step of a page sign-in: a token valid for five minutes.
+pub async fn begin_second_step(
+    state: &AppState,
+    user: &domain::UserId,
+    now_us: i64,
+) -> Result<String, ApiError> {
+    let token = random_token();
+    state
+        .repo
+        .create_sign_in_challenge(&token_hash(&token), user, now_us + 5 * 60_000_000)
+        .await?;
+    Ok(token)
 }
 
 /// A new session's secret token (given to the client) and its stored record.
@@ -174,6 +274,8 @@ pub async fn start_session(
         created_at_us: now,
         expires_at_us: now + ttl_us,
         user_agent: user_agent.chars().take(200).collect(),
+        client_net: domain::protection::client_network(protection::client_ip()),
+        last_seen_at_us: now,
     };
     state.repo.create_session(&record).await?;
     Ok(NewSession { token, record })
@@ -202,6 +304,15 @@ pub async fn resolve(
     };
     if session.kind != kind {
         return Ok(None);
+    }
+    // "Last seen" for the sessions list, written at most every five minutes per session
+    // so that reads stay reads.
+    let now = crate::now_us();
+    if now - session.last_seen_at_us > 5 * 60_000_000 {
+        state
+            .repo
+            .touch_session(&hash, now, now - 5 * 60_000_000)
+            .await?;
     }
     match state.repo.principal(&session.user).await? {
         Some((principal, AccountStatus::Active)) => Ok(Some(Authenticated {
@@ -267,6 +378,11 @@ access!(
 access!(
     /// Merchant staff (for their own merchant) and admins.
     MerchantOrAdmin, "merchant_or_admin", staff_page = true, |r| matches!(r, Role::Merchant | Role::Admin)
+);
+
+access!(
+    /// Supervisors and admins: the dashboard of the whole desk.
+    SupervisorOrAdmin, "supervisor_or_admin", staff_page = true, |r| matches!(r, Role::Supervisor | Role::Admin)
 );
 
 access!(

@@ -19,6 +19,8 @@ pub struct Config {
     pub channels: ChannelsConfig,
     /// Where uploaded files (ticket attachments, complaint evidence) are kept.
     pub files: FilesConfig,
+    /// Sign-in throttling and locks, rate limits, password reset, two-step sign-in.
+    pub security: crate::protection::SecurityConfig,
 }
 
 /// Social and phone channels. A channel whose secret is empty is switched off: its
@@ -178,6 +180,13 @@ pub struct ServerConfig {
     pub body_limit_bytes: usize,
     /// Time allowed for one request before it is answered with 408.
     pub request_timeout_secs: u64,
+    /// Behind a reverse proxy: take the client address from the last `X-Forwarded-For`
+    /// entry (the one the proxy added) instead of the socket. Off unless a proxy that
+    /// sets the header is the only way in, or clients could pick their own address.
+    pub trust_proxy: bool,
+    /// The address people reach paydesk at (`https://help.example.com`), for links in
+    /// emails and text messages; empty = `http://` + `bind`.
+    pub public_url: String,
 }
 
 impl Default for ServerConfig {
@@ -187,6 +196,8 @@ impl Default for ServerConfig {
             tls: false,
             body_limit_bytes: 1024 * 1024,
             request_timeout_secs: 30,
+            trust_proxy: false,
+            public_url: String::new(),
         }
     }
 }

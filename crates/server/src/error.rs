@@ -79,6 +79,31 @@ pub enum ApiError {
         /// The failed transaction's id.
         transaction_id: String,
     },
+    /// Too many attempts: wait before the next one (429, `Retry-After`).
+    #[error("throttled for {retry_after_secs} s")]
+    Throttled {
+        /// Seconds to wait.
+        retry_after_secs: u64,
+    },
+    /// Locked after too many failed sign-ins; unlocks after the wait, a password reset or
+    /// an agent's unlock (423, `Retry-After`).
+    #[error("account locked for {retry_after_secs} s")]
+    AccountLocked {
+        /// Seconds until the lock ends by itself.
+        retry_after_secs: u64,
+    },
+    /// The password was right; the account also needs a one-time code (401).
+    #[error("one-time code required")]
+    TotpRequired,
+    /// The one-time or recovery code was wrong or already used (401).
+    #[error("one-time code invalid")]
+    TotpInvalid,
+    /// The agent has not verified the customer's identity (recently enough) (409).
+    #[error("identity verification required")]
+    VerificationRequired,
+    /// A reset link or sign-in step token that is unknown, used or expired (400).
+    #[error("invalid or expired token")]
+    InvalidToken,
     /// A dependency (the database) does not answer (503).
     #[error("unavailable: {0}")]
     Unavailable(String),
@@ -122,6 +147,9 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub transaction: Option<serde_json::Value>,
+    /// For throttling and locks: seconds to wait (also in `Retry-After`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -249,6 +277,45 @@ impl ApiError {
                     reason.replace('_', " ")
                 ),
             ),
+            Throttled { retry_after_secs } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "throttled",
+                "Too many attempts",
+                format!("Too many attempts. Try again in {retry_after_secs} seconds."),
+            ),
+            AccountLocked { retry_after_secs } => (
+                StatusCode::LOCKED,
+                "account_locked",
+                "Account locked",
+                format!(
+                    "Sign-in is locked after too many failed attempts. It unlocks in {} minutes; reset your password or contact support to unlock it sooner.",
+                    retry_after_secs.div_ceil(60)
+                ),
+            ),
+            TotpRequired => (
+                StatusCode::UNAUTHORIZED,
+                "totp_required",
+                "One-time code required",
+                "Enter the 6-digit code from your authenticator app (field `totp`), or one of your recovery codes.".into(),
+            ),
+            TotpInvalid => (
+                StatusCode::UNAUTHORIZED,
+                "totp_invalid",
+                "Code not accepted",
+                "The code is wrong, expired or was already used. Wait for the next code and try again.".into(),
+            ),
+            VerificationRequired => (
+                StatusCode::CONFLICT,
+                "verification_required",
+                "Identity not verified",
+                "Verify the customer's identity first (a passed check from the last 30 minutes).".into(),
+            ),
+            InvalidToken => (
+                StatusCode::BAD_REQUEST,
+                "invalid_token",
+                "Link expired or used",
+                "This link has expired or was already used. Ask for a new one.".into(),
+            ),
             Unavailable(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
@@ -288,6 +355,11 @@ impl ApiError {
                 })),
                 _ => None,
             },
+            retry_after: match self {
+                ApiError::Throttled { retry_after_secs }
+                | ApiError::AccountLocked { retry_after_secs } => Some(*retry_after_secs),
+                _ => None,
+            },
         }
     }
 }
@@ -306,7 +378,13 @@ impl IntoResponse for ApiError {
         }
         let status =
             StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        problem_response(status, &problem, matches!(self, ApiError::Unauthenticated))
+        let mut resp =
+            problem_response(status, &problem, matches!(self, ApiError::Unauthenticated));
+        if let Some(secs) = problem.retry_after {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        resp
     }
 }
 

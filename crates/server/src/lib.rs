@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod metrics;
 pub mod middleware;
 pub mod pages;
+pub mod protection;
 pub mod state;
 pub mod tickets;
 
@@ -60,6 +61,10 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             middleware::track_metrics,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            protection::client_address,
+        ))
         .layer(TraceLayer::new_for_http())
         .layer(axum::middleware::from_fn(middleware::request_id))
         .with_state(state)
@@ -81,6 +86,9 @@ pub fn spawn_background_jobs(state: AppState) -> tokio::task::JoinHandle<()> {
         loop {
             tick.tick().await;
             help_seen = refresh_help_index(&state, help_seen).await;
+            if let Err(e) = protection::housekeeping(&state, now_us()).await {
+                tracing::warn!(error = %e, "account protection housekeeping failed; will retry");
+            }
             match state.repo.expire_holds(now_us(), 500).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(expired = n, "released expired payment holds"),
@@ -126,9 +134,13 @@ pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()>
     let outbox =
         channels::outbox::spawn_outbox_worker(state.clone(), channels::outbox::node_name());
     let app = app(state);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    // Connection info gives the client address for per-address limits and sessions.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     jobs.abort();
     // A delivery cut off here is retried by another node (or this one after a restart)
     // once its lease ends.

@@ -10,6 +10,7 @@ mod help;
 mod idempotency;
 mod identity;
 pub mod ledger_batch;
+mod protection;
 mod seed;
 mod sessions;
 pub mod testing;

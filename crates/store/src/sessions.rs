@@ -13,8 +13,8 @@ impl SessionRepo for Store {
             UserId::Staff(_) => "staff",
         };
         sqlx::query(
-            "INSERT INTO sessions (token_hash, user_kind, user_id, kind, csrf_token, created_at_us, expires_at_us, user_agent) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO sessions (token_hash, user_kind, user_id, kind, csrf_token, created_at_us, expires_at_us, user_agent, client_net, last_seen_at_us) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(s.token_hash.as_str())
         .bind(user_kind)
@@ -24,6 +24,8 @@ impl SessionRepo for Store {
         .bind(s.created_at_us)
         .bind(s.expires_at_us)
         .bind(s.user_agent.as_str())
+        .bind(s.client_net.as_str())
+        .bind(s.last_seen_at_us)
         .execute(&self.pool)
         .await
         .map_err(db_err)?;
@@ -36,7 +38,7 @@ impl SessionRepo for Store {
         now_us: i64,
     ) -> Result<Option<SessionRecord>, RepoError> {
         let row = sqlx::query(
-            "SELECT token_hash, user_kind, user_id, kind, csrf_token, created_at_us, expires_at_us, user_agent \
+            "SELECT token_hash, user_kind, user_id, kind, csrf_token, created_at_us, expires_at_us, user_agent, client_net, last_seen_at_us \
              FROM sessions WHERE token_hash = $1 AND expires_at_us > $2",
         )
         .bind(token_hash)
@@ -62,6 +64,8 @@ impl SessionRepo for Store {
             created_at_us: col(&row, "created_at_us")?,
             expires_at_us: col(&row, "expires_at_us")?,
             user_agent: col(&row, "user_agent")?,
+            client_net: col(&row, "client_net")?,
+            last_seen_at_us: col(&row, "last_seen_at_us")?,
         }))
     }
 

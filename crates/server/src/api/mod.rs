@@ -8,6 +8,7 @@ pub mod help;
 pub mod idempotency;
 pub mod ledger;
 pub mod me;
+pub mod protection;
 pub mod refunds;
 pub mod sessions;
 pub mod staff;
@@ -108,6 +109,35 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/callbacks", "support_staff"),
     ("POST", "/api/v1/callbacks/claim", "support_staff"),
     ("POST", "/api/v1/callbacks/{id}/finish", "support_staff"),
+    ("POST", "/api/v1/auth/password-resets", "public"),
+    ("POST", "/api/v1/auth/password-resets/complete", "public"),
+    ("POST", "/api/v1/me/password", "signed_in"),
+    ("GET", "/api/v1/me/sessions", "signed_in"),
+    ("DELETE", "/api/v1/me/sessions/{id}", "signed_in"),
+    ("POST", "/api/v1/me/sessions/revoke-others", "signed_in"),
+    ("GET", "/api/v1/me/totp", "signed_in"),
+    ("POST", "/api/v1/me/totp", "signed_in"),
+    ("POST", "/api/v1/me/totp/confirm", "signed_in"),
+    ("POST", "/api/v1/me/totp/disable", "signed_in"),
+    ("POST", "/api/v1/me/totp/recovery-codes", "signed_in"),
+    ("GET", "/api/v1/customers/{id}/protection", "support_staff"),
+    (
+        "POST",
+        "/api/v1/customers/{id}/verifications",
+        "support_staff",
+    ),
+    (
+        "POST",
+        "/api/v1/customers/{id}/verifications/{verification_id}/answer",
+        "support_staff",
+    ),
+    ("POST", "/api/v1/customers/{id}/unlock", "support_staff"),
+    (
+        "POST",
+        "/api/v1/customers/{id}/password-reset",
+        "support_staff",
+    ),
+    ("POST", "/api/v1/customers/{id}/totp-reset", "support_staff"),
     ("GET", "/healthz", "public"),
     ("GET", "/readyz", "public"),
     ("GET", "/metrics", "public"),
@@ -119,6 +149,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(sessions::router())
         .merge(me::router())
+        .merge(protection::router())
         .merge(customers::router())
         .merge(staff::router())
         .merge(directory::router())
@@ -196,6 +227,23 @@ pub fn router() -> Router<AppState> {
         calendars::list_callbacks,
         calendars::claim_callback,
         calendars::finish_callback,
+        protection::request_reset,
+        protection::complete_reset,
+        protection::change_password,
+        protection::list_sessions,
+        protection::revoke_session,
+        protection::revoke_others,
+        protection::totp_status,
+        protection::start_totp,
+        protection::confirm_totp,
+        protection::disable_totp,
+        protection::new_recovery_codes,
+        protection::protection_status,
+        protection::start_verification,
+        protection::answer_verification,
+        protection::unlock,
+        protection::send_reset,
+        protection::start_totp_reset,
         system::healthz,
         system::readyz,
         system::metrics,

@@ -23,6 +23,9 @@ pub struct TokenRequest {
     pub login: String,
     /// Password.
     pub password: String,
+    /// For accounts with two-step sign-in: the current code from the authenticator app,
+    /// or a recovery code. Without it such an account gets `totp_required`.
+    pub totp: Option<String>,
 }
 
 /// A bearer token for the API.
@@ -51,8 +54,10 @@ pub fn router() -> Router<AppState> {
 #[utoipa::path(post, path = "/api/v1/auth/tokens", tag = "auth", request_body = TokenRequest,
     responses(
         (status = 201, description = "Signed in", body = TokenResponse),
-        (status = 401, description = "Wrong login or password", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong login or password (`invalid_credentials`), or a one-time code is needed (`totp_required`) or wrong (`totp_invalid`)", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Account suspended or closed", body = Problem, content_type = "application/problem+json"),
+        (status = 423, description = "Locked after too many failed attempts (`Retry-After`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts: wait `Retry-After` seconds", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_token(
@@ -60,11 +65,22 @@ pub async fn create_token(
     headers: HeaderMap,
     ApiJson(req): ApiJson<TokenRequest>,
 ) -> Result<(StatusCode, Json<TokenResponse>), ApiError> {
-    let principal = auth::sign_in(&state, req.audience, &req.login, &req.password).await?;
     let agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
+    let attempt = auth::SignInAttempt {
+        audience: req.audience,
+        login: &req.login,
+        password: &req.password,
+        code: req.totp.as_deref(),
+        user_agent: agent,
+        now_us: crate::now_us(),
+    };
+    let principal = match auth::sign_in(&state, &attempt).await? {
+        auth::SignInOutcome::SignedIn(p) => p,
+        auth::SignInOutcome::NeedsCode(_) => return Err(ApiError::TotpRequired),
+    };
     let session = auth::start_session(&state, &principal, SessionKind::Bearer, agent).await?;
     Ok((
         StatusCode::CREATED,

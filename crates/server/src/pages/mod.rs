@@ -7,8 +7,11 @@ mod calendars;
 mod help;
 mod help_admin;
 mod home;
+mod recovery;
+mod security;
 mod signin;
 mod staff;
+mod staff_access;
 mod staff_tickets;
 mod support;
 mod wallet;
@@ -35,6 +38,9 @@ pub const LOCALE_COOKIE: &str = "paydesk_locale";
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(signin::router())
+        .merge(security::router())
+        .merge(recovery::router())
+        .merge(staff_access::router())
         .merge(home::router())
         .merge(staff::router())
         .merge(staff_tickets::router())

@@ -21,6 +21,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/", get(landing))
         .route("/signin", get(customer_form).post(customer_submit))
         .route("/staff/signin", get(staff_form).post(staff_submit))
+        .route("/signin/code", post(code_submit))
         .route("/signout", post(signout))
         .route("/locale", post(set_locale))
 }
@@ -55,15 +56,16 @@ struct SignInPage {
     login_label_key: &'static str,
     other_href: &'static str,
     other_key: &'static str,
-    error_key: &'static str,
+    error: String,
     login: String,
     next: String,
+    forgot: bool,
 }
 
 fn signin_page(
     audience: Audience,
     chrome: Chrome,
-    error_key: &'static str,
+    error: String,
     login: String,
     next: String,
 ) -> SignInPage {
@@ -76,9 +78,10 @@ fn signin_page(
             login_label_key: "signin-login-label",
             other_href: "/staff/signin",
             other_key: "signin-staff-link",
-            error_key,
+            error,
             login,
             next,
+            forgot: true,
         },
         Audience::Staff => SignInPage {
             chrome,
@@ -88,9 +91,10 @@ fn signin_page(
             login_label_key: "staff-signin-login-label",
             other_href: "/signin",
             other_key: "staff-signin-customer-link",
-            error_key,
+            error,
             login,
             next,
+            forgot: false,
         },
     }
 }
@@ -115,7 +119,7 @@ fn show_form(
     audience: Audience,
 ) -> Response {
     let next = q.next.unwrap_or_default();
-    let page = signin_page(audience, ctx.chrome(), "", String::new(), next);
+    let page = signin_page(audience, ctx.chrome(), String::new(), String::new(), next);
     render(&state, ctx.tr.locale, &page)
 }
 
@@ -158,11 +162,11 @@ async fn submit(
 ) -> Response {
     let locale = ctx.tr.locale;
     let next_raw = form.next.clone().unwrap_or_default();
-    let fail = |key: &'static str, status: StatusCode| {
+    let fail = |message: String, status: StatusCode| {
         let page = signin_page(
             audience,
             ctx.chrome(),
-            key,
+            message,
             form.login.clone(),
             next_raw.clone(),
         );
@@ -171,31 +175,109 @@ async fn submit(
         resp
     };
     if !same_origin(&headers) {
-        return fail("signin-error-csrf", StatusCode::FORBIDDEN);
+        return fail(ctx.tr.t("signin-error-csrf"), StatusCode::FORBIDDEN);
     }
-    let principal = match auth::sign_in(&state, audience, &form.login, &form.password).await {
-        Ok(p) => p,
-        Err(ApiError::InvalidCredentials) => {
-            return fail("signin-error-invalid", StatusCode::UNAUTHORIZED);
-        }
-        Err(ApiError::AccountDisabled) => {
-            return fail("signin-error-disabled", StatusCode::FORBIDDEN);
+    let agent = user_agent(&headers);
+    let attempt = auth::SignInAttempt {
+        audience,
+        login: &form.login,
+        password: &form.password,
+        code: None,
+        user_agent: &agent,
+        now_us: crate::now_us(),
+    };
+    let principal = match auth::sign_in(&state, &attempt).await {
+        Ok(auth::SignInOutcome::SignedIn(p)) => p,
+        Ok(auth::SignInOutcome::NeedsCode(p)) => {
+            return match auth::begin_second_step(&state, &p.user, crate::now_us()).await {
+                Ok(token) => code_page(
+                    &state,
+                    &ctx,
+                    audience,
+                    token,
+                    next_raw.clone(),
+                    String::new(),
+                ),
+                Err(e) => error_page(&state, locale, &e),
+            };
         }
         Err(e) => {
-            tracing::error!(error = ?e, "sign-in failed unexpectedly");
-            return fail("signin-error-unexpected", StatusCode::INTERNAL_SERVER_ERROR);
+            let (message, status) = sign_in_error(&ctx, &e);
+            return fail(message, status);
         }
     };
-    let jar = match browser_session(&state, jar, &headers, &principal).await {
+    finish_sign_in(
+        &state,
+        &ctx,
+        jar,
+        &headers,
+        &principal,
+        form.next.as_deref(),
+    )
+    .await
+}
+
+/// The message and status a failed sign-in step shows on the page.
+fn sign_in_error(ctx: &PageCtx, e: &ApiError) -> (String, StatusCode) {
+    let tr = &ctx.tr;
+    match e {
+        ApiError::InvalidCredentials => (tr.t("signin-error-invalid"), StatusCode::UNAUTHORIZED),
+        ApiError::AccountDisabled => (tr.t("signin-error-disabled"), StatusCode::FORBIDDEN),
+        ApiError::Throttled { retry_after_secs } => (
+            tr.t1(
+                "signin-error-throttled",
+                "seconds",
+                &retry_after_secs.to_string(),
+            ),
+            StatusCode::TOO_MANY_REQUESTS,
+        ),
+        ApiError::AccountLocked { retry_after_secs } => (
+            tr.t1(
+                "signin-error-locked",
+                "minutes",
+                &retry_after_secs.div_ceil(60).to_string(),
+            ),
+            StatusCode::LOCKED,
+        ),
+        ApiError::TotpInvalid => (tr.t("signin-error-code"), StatusCode::UNAUTHORIZED),
+        ApiError::InvalidToken => (tr.t("signin-error-step-expired"), StatusCode::BAD_REQUEST),
+        other => {
+            tracing::error!(error = ?other, "sign-in failed unexpectedly");
+            (
+                tr.t("signin-error-unexpected"),
+                StatusCode::INTERNAL_SERVER_ERROR,
+            )
+        }
+    }
+}
+
+fn user_agent(headers: &HeaderMap) -> String {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// Starts the browser session and sends the person where they were going.
+async fn finish_sign_in(
+    state: &AppState,
+    ctx: &PageCtx,
+    jar: CookieJar,
+    headers: &HeaderMap,
+    principal: &Principal,
+    next: Option<&str>,
+) -> Response {
+    let jar = match browser_session(state, jar, headers, principal).await {
         Ok(jar) => jar,
-        Err(e) => return error_page(&state, locale, &e),
+        Err(e) => return error_page(state, ctx.tr.locale, &e),
     };
     let default = if principal.role == Role::Customer {
         "/home"
     } else {
         "/staff"
     };
-    let target = safe_next(form.next.as_deref().filter(|n| !n.is_empty()), default);
+    let target = safe_next(next.filter(|n| !n.is_empty()), default);
     // A customer must not land on a staff page and vice versa; fall back to their home.
     let target = if target.starts_with("/staff") == (principal.role == Role::Customer) {
         default.to_owned()
@@ -203,6 +285,89 @@ async fn submit(
         target
     };
     (jar, Redirect::to(&target)).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "signin_code.html")]
+struct CodePage {
+    chrome: Chrome,
+    step: String,
+    next: String,
+    error: String,
+    title_key: &'static str,
+}
+
+fn code_page(
+    state: &AppState,
+    ctx: &PageCtx,
+    audience: Audience,
+    step: String,
+    next: String,
+    error: String,
+) -> Response {
+    let page = CodePage {
+        chrome: ctx.chrome(),
+        step,
+        next,
+        error,
+        title_key: match audience {
+            Audience::Customer => "signin-title",
+            Audience::Staff => "staff-signin-title",
+        },
+    };
+    render(state, ctx.tr.locale, &page)
+}
+
+#[derive(Deserialize)]
+struct CodeForm {
+    #[serde(default)]
+    step: String,
+    #[serde(default)]
+    code: String,
+    next: Option<String>,
+}
+
+/// The second step of a sign-in: the code from the authenticator app (or a recovery
+/// code). The step token in the form is a secret of this sign-in, so a form posted from
+/// another site cannot complete it.
+async fn code_submit(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Form(form): Form<CodeForm>,
+) -> Response {
+    let next = form.next.clone().unwrap_or_default();
+    if !same_origin(&headers) {
+        return error_page(&state, ctx.tr.locale, &ApiError::Forbidden);
+    }
+    let agent = user_agent(&headers);
+    match auth::sign_in_second_step(&state, &form.step, &form.code, &agent, crate::now_us()).await {
+        Ok(principal) => finish_sign_in(&state, &ctx, jar, &headers, &principal, Some(&next)).await,
+        Err(ApiError::InvalidToken) => {
+            let page = signin_page(
+                Audience::Customer,
+                ctx.chrome(),
+                ctx.tr.t("signin-error-step-expired"),
+                String::new(),
+                next,
+            );
+            let mut resp = render(&state, ctx.tr.locale, &page);
+            *resp.status_mut() = StatusCode::BAD_REQUEST;
+            resp
+        }
+        Err(e) => {
+            let (message, status) = sign_in_error(&ctx, &e);
+            let audience = if next.starts_with("/staff") {
+                Audience::Staff
+            } else {
+                Audience::Customer
+            };
+            let mut resp = code_page(&state, &ctx, audience, form.step, next, message);
+            *resp.status_mut() = status;
+            resp
+        }
+    }
 }
 
 /// Starts a page session for `principal` in this browser and sets its cookie (sign-in

@@ -52,6 +52,7 @@ struct Fixtures {
     ticket: String,
     attachment: String,
     contact: String,
+    verification: String,
 }
 
 async fn fixtures(app: &TestApp) -> Fixtures {
@@ -107,7 +108,27 @@ async fn fixtures(app: &TestApp) -> Fixtures {
     let ticket = crate::tickets::customer_ticket(app, "Payment failed").await;
     let attachment = crate::tickets::attach_text(app, &ticket, "receipt.txt", "paid 500,000").await;
     let contact = crate::tickets::guest_ticket(app).await.contact_id.unwrap();
+    // An identity check the agent started, for the answer route.
+    let verification = {
+        use domain::protection::*;
+        let v = IdentityVerification {
+            id: uuid::Uuid::now_v7().to_string(),
+            customer_id: c.clone(),
+            staff_id: app.accounts.agent.id.clone(),
+            method: VerificationMethod::PhoneCode,
+            state: VerificationState::Pending,
+            items: Vec::new(),
+            code_hash: Some("0".repeat(64)),
+            attempts: 0,
+            created_at_us: now,
+            expires_at_us: now + 600_000_000,
+            decided_at_us: None,
+        };
+        app.store.create_verification(&v).await.unwrap();
+        v.id
+    };
     Fixtures {
+        verification,
         payment: payment.id,
         note: note.id,
         refund: refund.id,
@@ -162,6 +183,11 @@ async fn every_route_answers_each_role_as_declared() {
                     &format!("/attachments/{}", fx.attachment),
                 )
                 .replace("/contacts/{id}", &format!("/contacts/{}", fx.contact))
+                .replace("{verification_id}", &fx.verification)
+                .replace(
+                    "/sessions/{id}",
+                    "/sessions/0123456789abcdef0123456789abcdef",
+                )
                 .replace("/calendars/{id}", "/calendars/jakarta")
                 .replace(
                     "/callbacks/{id}",
@@ -217,6 +243,24 @@ async fn every_route_answers_each_role_as_declared() {
                 })),
                 ("PUT", "/api/v1/calendar-assignments") => Some(json!({})),
                 ("POST", "/api/v1/callbacks/{id}/finish") => Some(json!({"state": "done"})),
+                ("POST", "/api/v1/auth/password-resets") => {
+                    Some(json!({"login": "siti@example.id"}))
+                }
+                ("POST", "/api/v1/auth/password-resets/complete") => {
+                    Some(json!({"token": "made-up", "new_password": "a fine long passphrase"}))
+                }
+                ("POST", "/api/v1/me/password") => Some(
+                    json!({"current_password": "not it", "new_password": "a fine long passphrase"}),
+                ),
+                ("POST", "/api/v1/me/totp/confirm")
+                | ("POST", "/api/v1/me/totp/disable")
+                | ("POST", "/api/v1/me/totp/recovery-codes") => Some(json!({"code": "000000"})),
+                ("POST", "/api/v1/customers/{id}/verifications") => {
+                    Some(json!({"method": "transactions"}))
+                }
+                ("POST", "/api/v1/customers/{id}/verifications/{verification_id}/answer") => {
+                    Some(json!({"code": "000000"}))
+                }
                 ("POST", "/api/v1/help/deflections") => {
                     Some(json!({"query": "refund", "outcome": "deflected"}))
                 }

@@ -16,6 +16,7 @@ mod help;
 mod ledger_model;
 mod locale;
 mod pages;
+mod protection;
 mod staff;
 mod staff_ticket_pages;
 mod support_pages;
