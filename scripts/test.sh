@@ -187,6 +187,8 @@ step_browser() {
     export PAYDESK__CHANNELS__MESSENGER__VERIFY_TOKEN=browser-test-verify
     export PAYDESK__CHANNELS__MESSENGER__PAGE_ACCESS_TOKEN=browser-test-page-token
     export PAYDESK__CHANNELS__MESSENGER__API_BASE="http://127.0.0.1:$PAYDESK_FAKE_GRAPH_PORT"
+    # Reset links and other notices are readable on /dev/mailbox for the browser tests.
+    export PAYDESK__SECURITY__DEV_MAILBOX=true
 
     local port
     port=$(free_port "${PAYDESK_TEST_PORT:-18080}")

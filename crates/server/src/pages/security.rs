@@ -10,7 +10,7 @@ use crate::error::ApiError;
 use crate::protection::{reset, second_factor};
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -20,10 +20,7 @@ use serde::Deserialize;
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/security", get(show))
-        .route("/security/totp/start", post(totp_start))
-        .route("/security/totp/confirm", post(totp_confirm))
-        .route("/security/totp/disable", post(totp_disable))
-        .route("/security/totp/recovery-codes", post(totp_new_codes))
+        .route("/security/totp/{action}", post(totp))
         .route("/security/password", post(password))
         .route("/security/sessions/revoke", post(revoke))
         .route("/security/sessions/revoke-others", post(revoke_others))
@@ -177,75 +174,42 @@ async fn outcome(
     }
 }
 
-async fn totp_start(
+/// The two-step sign-in forms: start the set-up, confirm it with the first code, turn it
+/// off, or get new recovery codes (the last three with a code).
+async fn totp(
     State(state): State<AppState>,
     user: PageUser<SignedIn>,
+    Path(action): Path<String>,
     headers: HeaderMap,
     Form(form): Form<CodeForm>,
 ) -> Response {
     if !form_ok(&user, &headers, &form.csrf) {
         return refused(&state, &user);
     }
-    let r = second_factor::start_enrolment(&state, &user.principal, crate::now_us())
-        .await
-        .map(|_| Flash::default());
-    outcome(&state, &user, r).await
-}
-
-async fn totp_confirm(
-    State(state): State<AppState>,
-    user: PageUser<SignedIn>,
-    headers: HeaderMap,
-    Form(form): Form<CodeForm>,
-) -> Response {
-    if !form_ok(&user, &headers, &form.csrf) {
-        return refused(&state, &user);
-    }
-    let r = second_factor::confirm_enrolment(&state, &user.principal, &form.code, crate::now_us())
-        .await
-        .map(|codes| Flash {
-            new_codes: codes,
-            notice: user.ctx.tr.t("security-totp-now-on"),
-            ..Flash::default()
-        });
-    outcome(&state, &user, r).await
-}
-
-async fn totp_disable(
-    State(state): State<AppState>,
-    user: PageUser<SignedIn>,
-    headers: HeaderMap,
-    Form(form): Form<CodeForm>,
-) -> Response {
-    if !form_ok(&user, &headers, &form.csrf) {
-        return refused(&state, &user);
-    }
-    let r = second_factor::disable(&state, &user.principal, &form.code, crate::now_us())
-        .await
-        .map(|_| Flash::default());
-    outcome(&state, &user, r).await
-}
-
-async fn totp_new_codes(
-    State(state): State<AppState>,
-    user: PageUser<SignedIn>,
-    headers: HeaderMap,
-    Form(form): Form<CodeForm>,
-) -> Response {
-    if !form_ok(&user, &headers, &form.csrf) {
-        return refused(&state, &user);
-    }
-    let r = second_factor::regenerate_recovery_codes(
-        &state,
-        &user.principal,
-        &form.code,
-        crate::now_us(),
-    )
-    .await
-    .map(|codes| Flash {
-        new_codes: codes,
-        ..Flash::default()
-    });
+    let now = crate::now_us();
+    let p = &user.principal;
+    let r = match action.as_str() {
+        "start" => second_factor::start_enrolment(&state, p, now)
+            .await
+            .map(|_| Flash::default()),
+        "confirm" => second_factor::confirm_enrolment(&state, p, &form.code, now)
+            .await
+            .map(|codes| Flash {
+                new_codes: codes,
+                notice: user.ctx.tr.t("security-totp-now-on"),
+                ..Flash::default()
+            }),
+        "disable" => second_factor::disable(&state, p, &form.code, now)
+            .await
+            .map(|_| Flash::default()),
+        "recovery-codes" => second_factor::regenerate_recovery_codes(&state, p, &form.code, now)
+            .await
+            .map(|codes| Flash {
+                new_codes: codes,
+                ..Flash::default()
+            }),
+        _ => return error_page(&state, user.ctx.tr.locale, &ApiError::RouteNotFound),
+    };
     outcome(&state, &user, r).await
 }
 

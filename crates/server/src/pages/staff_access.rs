@@ -21,9 +21,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/staff/customers/{id}/access", get(show))
         .route("/staff/customers/{id}/access/verify", post(start))
         .route("/staff/customers/{id}/access/answer", post(answer))
-        .route("/staff/customers/{id}/access/unlock", post(unlock))
-        .route("/staff/customers/{id}/access/reset", post(send_reset))
-        .route("/staff/customers/{id}/access/totp-reset", post(totp_reset))
+        .route("/staff/customers/{id}/access/do/{action}", post(act))
 }
 
 struct Line {
@@ -190,9 +188,12 @@ async fn after(
             Redirect::to(&format!("/staff/customers/{id}/access")).into_response()
         }
         Ok(notice) => page(state, user, id, notice, String::new()).await,
-        Err(e @ (ApiError::NotFound | ApiError::Forbidden | ApiError::Unexpected(_))) => {
-            error_page(state, tr.locale, &e)
-        }
+        Err(
+            e @ (ApiError::NotFound
+            | ApiError::RouteNotFound
+            | ApiError::Forbidden
+            | ApiError::Unexpected(_)),
+        ) => error_page(state, tr.locale, &e),
         Err(e) => {
             let message = match &e {
                 ApiError::VerificationRequired => tr.t("access-error-verify-first"),
@@ -283,67 +284,45 @@ async fn answer(
     after(&state, &user, &id, r).await
 }
 
-async fn unlock(
+/// Unlock, reset link or 2FA reset: each needs the agent's passed verification (checked,
+/// and refusals audited, in `protection::agent`).
+async fn act(
     State(state): State<AppState>,
     user: PageUser<SupportStaff>,
-    Path(id): Path<String>,
+    Path((id, action)): Path<(String, String)>,
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     if !form_ok(&user, &headers, &fields) {
         return refused(&state, &user);
     }
+    let tr = &user.ctx.tr;
     let r = async {
         let customer = parse_customer(&id)?;
-        agent::unlock(&state, &user.principal, &customer, crate::now_us()).await?;
-        Ok(user.ctx.tr.t("access-unlocked"))
-    }
-    .await;
-    after(&state, &user, &id, r).await
-}
-
-async fn send_reset(
-    State(state): State<AppState>,
-    user: PageUser<SupportStaff>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    if !form_ok(&user, &headers, &fields) {
-        return refused(&state, &user);
-    }
-    let r = async {
-        let customer = parse_customer(&id)?;
-        let sent = agent::send_reset(&state, &user.principal, &customer, crate::now_us()).await?;
-        Ok(user.ctx.tr.t(if sent {
-            "access-reset-sent"
-        } else {
-            "access-reset-held"
-        }))
-    }
-    .await;
-    after(&state, &user, &id, r).await
-}
-
-async fn totp_reset(
-    State(state): State<AppState>,
-    user: PageUser<SupportStaff>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    if !form_ok(&user, &headers, &fields) {
-        return refused(&state, &user);
-    }
-    let r = async {
-        let customer = parse_customer(&id)?;
-        let at =
-            agent::start_totp_reset(&state, &user.principal, &customer, crate::now_us()).await?;
-        Ok(user.ctx.tr.t1(
-            "access-totp-reset-scheduled",
-            "when",
-            &crate::api::views::rfc3339(at),
-        ))
+        let now = crate::now_us();
+        match action.as_str() {
+            "unlock" => {
+                agent::unlock(&state, &user.principal, &customer, now).await?;
+                Ok(tr.t("access-unlocked"))
+            }
+            "reset" => {
+                let sent = agent::send_reset(&state, &user.principal, &customer, now).await?;
+                Ok(tr.t(if sent {
+                    "access-reset-sent"
+                } else {
+                    "access-reset-held"
+                }))
+            }
+            "totp-reset" => {
+                let at = agent::start_totp_reset(&state, &user.principal, &customer, now).await?;
+                Ok(tr.t1(
+                    "access-totp-reset-scheduled",
+                    "when",
+                    &crate::api::views::rfc3339(at),
+                ))
+            }
+            _ => Err(ApiError::RouteNotFound),
+        }
     }
     .await;
     after(&state, &user, &id, r).await

@@ -1078,7 +1078,7 @@ async fn security_page_forms_need_the_session_csrf_token() {
     assert_eq!(access.status, StatusCode::OK);
     let refused = app
         .post_form(
-            &format!("/staff/customers/{id}/access/unlock"),
+            &format!("/staff/customers/{id}/access/do/unlock"),
             &[("csrf", "forged")],
             Some(&agent),
         )
