@@ -69,7 +69,11 @@ async fn page(
         } else {
             None
         };
-        let sessions = session_views(state, session).await?;
+        let mut sessions = session_views(state, session).await?;
+        for s in &mut sessions {
+            s.created_at = short_time(&s.created_at);
+            s.last_seen_at = short_time(&s.last_seen_at);
+        }
         Ok::<_, ApiError>((active, pending, sessions))
     };
     let (active, pending, sessions) = match loaded.await {
@@ -101,6 +105,14 @@ async fn page(
     let mut resp = render(state, locale, &page);
     *resp.status_mut() = status;
     resp
+}
+
+/// `2026-11-26 04:38 UTC` from an RFC 3339 time: minutes are enough to recognise a session.
+fn short_time(rfc3339: &str) -> String {
+    match rfc3339.get(..16) {
+        Some(minutes) => format!("{} UTC", minutes.replace('T', " ")),
+        None => rfc3339.to_owned(),
+    }
 }
 
 async fn show(State(state): State<AppState>, user: PageUser<SignedIn>) -> Response {
