@@ -886,6 +886,9 @@ pub async fn seed(store: &Store, config: &Config, customers: u32) -> anyhow::Res
         bar.inc(1);
     }
     bar.finish_and_clear();
+    crate::demo_tickets::seed_console(store, now)
+        .await
+        .context("seeding the agent console")?;
     let tickets = crate::demo_tickets::seed_tickets(store, customers, now).await?;
 
     println!(

@@ -4,7 +4,8 @@
 //! Each first message and reply carries a fixed external id, so seeding again adds nothing.
 
 use anyhow::Context;
-use domain::repo::{ContactIdentity, IdentityRepo, TicketRepo, WalletRepo};
+use domain::console::{CannedResponse, ConsoleRepo};
+use domain::repo::{ContactIdentity, DirectoryRepo, IdentityRepo, TicketRepo, WalletRepo};
 use domain::ticket::{
     Actor, ActorKind, CallEvent, Category, Channel, LinkKind, NewMessage, NewTicket, Priority,
     Rating, ReportedTransaction, Requester, Ticket, TicketChanges, TicketLink, TicketStatus,
@@ -514,6 +515,125 @@ pub async fn seed_calendars(
         for channel in Channel::ALL {
             store.set_channel_calendar(*channel, jakarta).await?;
         }
+    }
+    Ok(())
+}
+
+/// The group new tickets of each category land in, by demo group name: money problems to
+/// payments, access and security to accounts, merchants and their coupons to merchant
+/// care.
+const CATEGORY_GROUPS: [(Category, &str); 8] = [
+    (Category::FailedTransaction, "Payments & Refunds"),
+    (Category::Refund, "Payments & Refunds"),
+    (Category::CardLinking, "Payments & Refunds"),
+    (Category::Other, "Payments & Refunds"),
+    (Category::AccountSignIn, "Accounts & Security"),
+    (Category::PrivacySecurity, "Accounts & Security"),
+    (Category::MerchantComplaint, "Merchant Care"),
+    (Category::Coupon, "Merchant Care"),
+];
+
+/// A demo canned response: fixed id, title, category, English, Indonesian, Chinese.
+type DemoCanned = (
+    &'static str,
+    &'static str,
+    Option<Category>,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+const CANNED: [DemoCanned; 6] = [
+    (
+        "0190a000-0000-7000-8000-00000000c001",
+        "Greeting: looking into it",
+        None,
+        "Hi {name}, thank you for contacting us. I'm {agent} and I'm looking into your request now. I'll update you here as soon as I know more.",
+        "Halo {name}, terima kasih sudah menghubungi kami. Saya {agent} dan sedang memeriksa permintaan Anda. Saya akan mengabari Anda di sini begitu ada informasi terbaru.",
+        "{name}您好，感谢您联系我们。我是客服{agent}，正在为您查看这个问题，一有进展会第一时间在这里告诉您。",
+    ),
+    (
+        "0190a000-0000-7000-8000-00000000c002",
+        "Failed payment: the balance comes back by itself",
+        Some(Category::FailedTransaction),
+        "Hi {name}, I checked the payment: it failed, so no money reached the merchant. If your balance went down, the amount returns to your wallet automatically within 24 hours. If it is not back by then, reply here and we will chase it with the bank.",
+        "Halo {name}, sudah saya cek: pembayarannya gagal, jadi dananya tidak sampai ke merchant. Jika saldo Anda sempat terpotong, dana akan kembali otomatis ke dompet Anda dalam 1x24 jam. Kalau sampai batas itu belum kembali, balas pesan ini dan kami akan menindaklanjutinya dengan pihak bank.",
+        "{name}您好，我查了这笔付款：付款失败，钱并没有到商家那里。如果余额已被扣除，款项会在 24 小时内自动退回您的钱包。如果届时仍未到账，请直接回复这条消息，我们会跟银行跟进。",
+    ),
+    (
+        "0190a000-0000-7000-8000-00000000c003",
+        "Refund approved and on its way",
+        Some(Category::Refund),
+        "Hi {name}, the merchant has approved your refund. The money goes back to your wallet balance, usually within 3 working days, and you will get a notification when it arrives.",
+        "Halo {name}, refund Anda sudah disetujui merchant. Dana akan dikembalikan ke saldo dompet Anda, biasanya paling lambat 3 hari kerja, dan Anda akan mendapat notifikasi begitu dananya masuk.",
+        "{name}您好，商家已同意您的退款，款项会退回到您的钱包余额，一般在 3 个工作日内到账，到账后您会收到通知。",
+    ),
+    (
+        "0190a000-0000-7000-8000-00000000c004",
+        "Account locked after wrong PINs",
+        Some(Category::AccountSignIn),
+        "Hi {name}, for your security the account was locked after several wrong PIN attempts. It unlocks by itself after 30 minutes; then sign in and choose \"Forgot PIN\" to set a new one. Never share your PIN or OTP with anyone, our staff included.",
+        "Halo {name}, demi keamanan, akun Anda terkunci karena beberapa kali salah memasukkan PIN. Akun akan terbuka otomatis setelah 30 menit; setelah itu silakan masuk dan pilih \"Lupa PIN\" untuk membuat PIN baru. Jangan pernah memberikan PIN atau kode OTP kepada siapa pun, termasuk petugas kami.",
+        "{name}您好，为了保障账户安全，多次输错支付密码后账户已被临时锁定，30 分钟后会自动解锁。解锁后请登录并选择“忘记密码”重新设置。请不要把支付密码或验证码告诉任何人，包括我们的工作人员。",
+    ),
+    (
+        "0190a000-0000-7000-8000-00000000c005",
+        "Ask for the transaction details",
+        None,
+        "Hi {name}, to check this I need a few details: the date and time of the transaction, the amount, and the reference number shown in your transaction history. A screenshot works too.",
+        "Halo {name}, untuk mengeceknya saya perlu beberapa data: tanggal dan jam transaksi, nominalnya, serta nomor referensi yang tertera di riwayat transaksi. Tangkapan layar juga boleh.",
+        "{name}您好，为了核实这笔交易，还需要您提供：交易日期和时间、金额，以及交易记录里显示的参考号。直接发截图也可以。",
+    ),
+    (
+        "0190a000-0000-7000-8000-00000000c006",
+        "Solved: anything else?",
+        None,
+        "Glad that's sorted, {name}! I'll mark this ticket as solved. If anything else comes up, just reply here and it reopens. — {agent}",
+        "Senang masalahnya sudah beres, {name}! Tiket ini saya tandai selesai ya. Kalau ada kendala lain, cukup balas pesan ini dan tiketnya akan terbuka kembali. — {agent}",
+        "很高兴问题已经解决了，{name}！我会把这个工单标记为已解决。如果还有其他问题，直接回复这条消息，工单就会重新打开。——{agent}",
+    ),
+];
+
+/// The agent console's demo setup: which group each category's new tickets land in, and
+/// a handful of canned responses in three languages. Seeded before the tickets so they
+/// arrive in their groups; nothing an admin changed since is overwritten.
+pub async fn seed_console(store: &Store, now: i64) -> anyhow::Result<()> {
+    let groups = store.groups().await?;
+    let routed: Vec<Category> = store
+        .category_groups()
+        .await?
+        .into_iter()
+        .map(|(c, _)| c)
+        .collect();
+    for (category, name) in CATEGORY_GROUPS {
+        let Some(group) = groups.iter().find(|g| g.name == name) else {
+            continue;
+        };
+        if !routed.contains(&category) {
+            store.set_category_group(category, Some(&group.id)).await?;
+        }
+    }
+    let existing: Vec<String> = store
+        .canned_responses()
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    for (id, title, category, en, id_text, zh) in CANNED {
+        if existing.iter().any(|e| e == id) {
+            continue;
+        }
+        let canned = CannedResponse::parse(
+            id.to_owned(),
+            title,
+            category.map(Category::as_str).unwrap_or_default(),
+            en,
+            id_text,
+            zh,
+            now,
+        )
+        .map_err(|e| anyhow::anyhow!("demo canned response {title}: {e}"))?;
+        store.save_canned_response(&canned).await?;
     }
     Ok(())
 }

@@ -626,6 +626,7 @@ pub trait Repository:
     + TicketRepo
     + crate::calendar::CalendarRepo
     + crate::protection::ProtectionRepo
+    + crate::console::ConsoleRepo
 {
     /// Cheap round trip to the database, for readiness checks.
     async fn ping(&self) -> Result<(), RepoError>;

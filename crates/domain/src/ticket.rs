@@ -678,6 +678,8 @@ pub struct TicketQuery {
     pub group_id: Option<GroupId>,
     /// Subject or requester name contains this (case-insensitive).
     pub text: Option<String>,
+    /// The order: most recently updated first unless the agents' queue order is asked for.
+    pub sort: crate::console::TicketSort,
 }
 
 /// One phone call and what happened on it.

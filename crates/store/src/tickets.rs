@@ -19,6 +19,10 @@ use domain::{Cursor, CustomerId, GroupId, Limit, Locale, Page, StaffId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe};
 
+// The agent console's storage reads and writes tickets with this module's helpers.
+#[path = "console.rs"]
+mod console;
+
 const TICKET_COLUMNS: &str = "id, number, customer_id, contact_id, requester_name, channel, category, subject, status, priority, group_id, assignee_id, tags, locale, reported_at_us, reported_amount_minor, rating_score, rating_comment, rated_at_us, created_at_us, updated_at_us, solved_at_us";
 const MESSAGE_COLUMNS: &str = "id, ticket_id, author_kind, author_id, author_name, visibility, body, channel, external_id, delivery, delivery_error, created_at_us";
 const CALL_COLUMNS: &str = "id, ticket_id, call_id, from_number, state, ivr_choice, agent_id, started_at_us, answered_at_us, ended_at_us, recording_url, summary";
@@ -470,6 +474,8 @@ impl Store {
         };
         Self::insert_event(&mut tx, &id, &actor, "status", "", "new", now_us).await?;
         let message = Self::insert_message(&mut tx, &id, m, delivery, now_us).await?;
+        self.route_new_ticket(&mut tx, &id, new.category, now_us)
+            .await?;
         let ticket = Self::ticket_on(&mut tx, "id = $1", Bind1::Text(id), "").await?;
         tx.commit().await.map_err(db_err)?;
         Ok(MessageOutcome {
@@ -550,14 +556,14 @@ impl Store {
     }
 
     async fn attachments_of(
-        &self,
+        conn: &mut AnyConnection,
         ticket_id: &str,
     ) -> Result<std::collections::HashMap<String, Vec<Attachment>>, RepoError> {
         let rows = sqlx::query(
             "SELECT id, message_id, file_name, content_type, size_bytes, storage_key FROM ticket_attachments WHERE ticket_id = $1 ORDER BY created_at_us, id",
         )
         .bind(ticket_id.to_owned())
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *conn)
         .await
         .map_err(db_err)?;
         let mut out: std::collections::HashMap<String, Vec<Attachment>> = Default::default();
@@ -620,6 +626,30 @@ impl Store {
             .await
             .map_err(db_err)?;
         Ok(())
+    }
+}
+
+impl Store {
+    /// A ticket's thread with its files, oldest first, read on `conn`.
+    async fn messages_on(
+        conn: &mut AnyConnection,
+        ticket_id: &str,
+    ) -> Result<Vec<TicketMessage>, RepoError> {
+        let mut attachments = Self::attachments_of(conn, ticket_id).await?;
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM ticket_messages WHERE ticket_id = $1 ORDER BY created_at_us, id"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(ticket_id.to_owned())
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        rows.iter()
+            .map(|row| {
+                let id: String = col(row, "id")?;
+                message_from_row(row, attachments.remove(&id).unwrap_or_default())
+            })
+            .collect()
     }
 }
 
@@ -854,6 +884,9 @@ impl TicketRepo for Store {
                 "(LOWER(subject) LIKE ${n} ESCAPE '\\' OR LOWER(requester_name) LIKE ${n} ESCAPE '\\'{number_clause})"
             ));
         }
+        if query.sort == domain::console::TicketSort::Queue {
+            return self.queue_page(f, after, limit).await;
+        }
         f.after(after, "updated_at_us", Order::Descending, true)?;
         let rows = f
             .fetch_page(
@@ -873,21 +906,8 @@ impl TicketRepo for Store {
     }
 
     async fn ticket_messages(&self, ticket_id: &str) -> Result<Vec<TicketMessage>, RepoError> {
-        let mut attachments = self.attachments_of(ticket_id).await?;
-        let sql = format!(
-            "SELECT {MESSAGE_COLUMNS} FROM ticket_messages WHERE ticket_id = $1 ORDER BY created_at_us, id"
-        );
-        let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(ticket_id.to_owned())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err)?;
-        rows.iter()
-            .map(|row| {
-                let id: String = col(row, "id")?;
-                message_from_row(row, attachments.remove(&id).unwrap_or_default())
-            })
-            .collect()
+        let mut conn = self.pool.acquire().await.map_err(db_err)?;
+        Self::messages_on(&mut conn, ticket_id).await
     }
 
     async fn ticket_events(&self, ticket_id: &str) -> Result<Vec<TicketEvent>, RepoError> {

@@ -75,10 +75,10 @@ fn tx_from_row(row: &AnyRow) -> Result<WalletTransaction, RepoError> {
     })
 }
 
-const REFUND_COLUMNS: &str = "id, payment_id, customer_id, merchant_id, amount, currency, reason, status, rule, \
+pub(crate) const REFUND_COLUMNS: &str = "id, payment_id, customer_id, merchant_id, amount, currency, reason, status, rule, \
     decided_by, decision_note, refund_transaction_id, created_at_us, updated_at_us";
 
-fn refund_from_row(row: &AnyRow) -> Result<Refund, RepoError> {
+pub(crate) fn refund_from_row(row: &AnyRow) -> Result<Refund, RepoError> {
     let currency: String = col(row, "currency")?;
     let reason: String = col(row, "reason")?;
     let status: String = col(row, "status")?;
@@ -1575,7 +1575,7 @@ fn note_from_row(row: &AnyRow) -> Result<TransactionNote, RepoError> {
     })
 }
 
-fn flag_from_row(row: &AnyRow) -> Result<TransactionFlag, RepoError> {
+pub(crate) fn flag_from_row(row: &AnyRow) -> Result<TransactionFlag, RepoError> {
     let reason: String = col(row, "reason")?;
     let status: String = col(row, "status")?;
     Ok(TransactionFlag {

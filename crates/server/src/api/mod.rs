@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, one module per resource, and its OpenAPI document.
 
 pub mod calendars;
+pub mod console;
 pub mod customers;
 pub mod directory;
 pub mod extract;
@@ -101,6 +102,9 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/tickets/{id}/calls", "support_staff"),
     ("GET", "/api/v1/attachments/{id}", "customer_or_support"),
     ("POST", "/api/v1/contacts/{id}/merge", "support_staff"),
+    ("POST", "/api/v1/tickets/{id}/merge", "support_staff"),
+    ("POST", "/api/v1/queue/next", "support_staff"),
+    ("PUT", "/api/v1/me/availability", "support_staff"),
     ("POST", "/api/v1/help/deflections", "public"),
     ("GET", "/api/v1/support-hours", "public"),
     ("GET", "/api/v1/calendars", "support_staff"),
@@ -160,6 +164,7 @@ pub fn router() -> Router<AppState> {
         .merge(refunds::router())
         .merge(help::router())
         .merge(tickets::router())
+        .merge(console::router())
         .merge(calendars::router())
 }
 
@@ -219,6 +224,9 @@ pub fn router() -> Router<AppState> {
         tickets::log_call,
         tickets::download_attachment,
         tickets::merge_contact,
+        console::merge_ticket,
+        console::take_next,
+        console::put_availability,
         tickets::record_deflection,
         calendars::get_support_hours,
         calendars::list_calendars,

@@ -581,6 +581,9 @@ pub struct TicketFilter {
     pub group: Option<String>,
     /// Staff: text in subject or requester name, or a ticket number.
     pub q: Option<String>,
+    /// `updated` (most recently updated first, the default) or, for staff, `queue`: the
+    /// agents' queue order, most urgent first.
+    pub sort: Option<String>,
     /// Page size, 1 to 100 (default 25).
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
@@ -590,7 +593,7 @@ pub struct TicketFilter {
 /// A page of tickets.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TicketPage {
-    /// Most recently updated first.
+    /// In the order asked for (most recently updated first by default).
     pub items: Vec<TicketView>,
     /// Next page.
     pub next_cursor: Option<String>,
@@ -661,6 +664,15 @@ pub fn ticket_query(principal: &Principal, f: &TicketFilter) -> Result<TicketQue
                 }
             }
             q.text = f.q.as_deref().map(|t| t.chars().take(200).collect());
+            match f.sort.as_deref().unwrap_or_default() {
+                "" | "updated" => {}
+                "queue" => q.sort = domain::console::TicketSort::Queue,
+                _ => errors.push(ValidationError::field(
+                    "sort",
+                    "invalid_value",
+                    "updated or queue",
+                )),
+            }
         }
     }
     ValidationError::collect(errors.into_iter().map(Some))?;

@@ -21,7 +21,8 @@ pub(super) fn router() -> Router<AppState> {
         )
 }
 
-fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
+/// A compiled-in file with its type, cached for an hour.
+pub(super) fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, content_type),

@@ -4,6 +4,7 @@
 mod apidocs;
 mod assets;
 mod calendars;
+mod console;
 mod help;
 mod help_admin;
 mod home;
@@ -51,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .merge(help_admin::router())
         .merge(calendars::router())
         .merge(support::router())
+        .merge(console::router())
 }
 
 /// The language of a request without a signed-in user: explicit choice (cookie), then
@@ -246,10 +248,21 @@ impl Chrome {
             Some(Role::Admin) => vec![
                 ("/staff", "nav-home"),
                 ("/staff/tickets", "nav-staff-tickets"),
+                ("/staff/dashboard", "nav-dashboard"),
+                ("/staff/canned", "nav-canned"),
                 ("/staff/customers", "nav-customers"),
                 ("/staff/team", "nav-team"),
                 ("/staff/help", "nav-help-admin"),
                 ("/staff/calendars", "nav-calendars"),
+                ("/help", "nav-help"),
+                ("/api", "nav-api"),
+            ],
+            Some(Role::Supervisor) => vec![
+                ("/staff", "nav-home"),
+                ("/staff/tickets", "nav-staff-tickets"),
+                ("/staff/dashboard", "nav-dashboard"),
+                ("/staff/customers", "nav-customers"),
+                ("/staff/team", "nav-team"),
                 ("/help", "nav-help"),
                 ("/api", "nav-api"),
             ],

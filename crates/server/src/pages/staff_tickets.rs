@@ -5,6 +5,10 @@
 //! refused action shows the page again with the reason and what was typed. The rules are
 //! the API's (`api::tickets`), called rather than copied.
 
+use super::console::{
+    CannedOption, CustomerPanel, QueueTab, agent_queues, canned_options, customer_panel,
+    merge_refusal_key, queue_filters, queue_tabs,
+};
 use super::wallet::{TxRow, local_time, tx_row};
 use super::{Chrome, PageUser, csrf_ok, error_page, render, same_origin, url_encode};
 use crate::api::tickets::{
@@ -178,7 +182,7 @@ fn query_string(pairs: &[(&str, &str)]) -> String {
 // -------------------------------------------------------------------- list
 
 /// The list's filters as the form sends them: `status` may repeat.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct ListForm {
     statuses: Vec<String>,
     channel: String,
@@ -186,6 +190,14 @@ struct ListForm {
     assignee: String,
     q: String,
     cursor: String,
+    /// The console's queue tab: `mine`, `unassigned`, `group`, or all.
+    queue: String,
+    /// Any group's tickets.
+    group: String,
+    /// `updated` for most recently updated first; the queue order otherwise.
+    sort: String,
+    /// A notice after taking the next ticket (`empty`, `no-group`).
+    note: String,
 }
 
 impl ListForm {
@@ -199,6 +211,10 @@ impl ListForm {
                 "assignee" => f.assignee = v,
                 "q" => f.q = v.chars().take(200).collect(),
                 "cursor" => f.cursor = v,
+                "queue" => f.queue = v,
+                "group" => f.group = v,
+                "sort" => f.sort = v,
+                "note" => f.note = v,
                 _ => {}
             }
         }
@@ -239,9 +255,21 @@ impl ListForm {
             ("category", self.category.as_str()),
             ("assignee", self.assignee.as_str()),
             ("q", self.q.as_str()),
+            ("queue", self.queue.as_str()),
+            ("group", self.group.as_str()),
+            ("sort", self.sort.as_str()),
             ("cursor", cursor),
         ]);
         format!("/staff/tickets?{}", query_string(&pairs))
+    }
+
+    /// This list's address in another queue tab, from its first page.
+    fn queue_href(&self, queue: &str) -> String {
+        let other = ListForm {
+            queue: queue.to_owned(),
+            ..self.clone()
+        };
+        other.href(None, "")
     }
 }
 
@@ -277,6 +305,16 @@ struct ListPage {
     rows: Vec<TicketRow>,
     next_href: String,
     first_href: String,
+    /// The agent's queues as tabs with their sizes.
+    tabs: Vec<QueueTab>,
+    queue: String,
+    groups: Vec<Choice>,
+    sorts: Vec<Choice>,
+    /// Whether round robin may assign the agent tickets, and whether they have a group
+    /// (to take the next ticket from).
+    available: bool,
+    has_group: bool,
+    note: String,
 }
 
 async fn list(
@@ -299,13 +337,30 @@ async fn list(
         .filter(|c| !c.is_empty())
         .and_then(|c| Cursor::decode(c).ok());
     let loaded = async {
+        let queues = agent_queues(&state, &user.principal).await?;
+        // A queue tab is a preset of the filters; a filter chosen by hand wins.
+        let (assignee, group) = queue_filters(&form.queue, queues.group.as_ref());
         let filter = TicketFilter {
             status: Some(status_filter),
             channel: Some(form.channel.clone()),
             category: Some(form.category.clone()),
-            assignee: Some(form.assignee.clone()),
-            group: None,
+            assignee: Some(match assignee {
+                Some(a) if form.assignee.is_empty() => a.to_owned(),
+                _ => form.assignee.clone(),
+            }),
+            group: Some(match group {
+                Some(g) if form.group.is_empty() => g,
+                _ => form.group.clone(),
+            }),
             q: Some(form.q.clone()),
+            sort: Some(
+                if form.sort == "updated" {
+                    "updated"
+                } else {
+                    "queue"
+                }
+                .into(),
+            ),
             limit: None,
             cursor: None,
         };
@@ -315,9 +370,10 @@ async fn list(
             .tickets(&query, cursor.as_ref(), Limit::parse(Some(PAGE_SIZE))?)
             .await?;
         let names = staff_names(&support_staff(&state).await?);
-        Ok::<_, ApiError>((page, names))
+        let groups = state.repo.groups().await?;
+        Ok::<_, ApiError>((page, names, queues, groups))
     };
-    let (page, names) = match loaded.await {
+    let (page, names, queues, groups) = match loaded.await {
         Ok(v) => v,
         Err(e) => return error_page(&state, locale, &e),
     };
@@ -383,9 +439,40 @@ async fn list(
             String::new()
         },
         rows,
+        tabs: queue_tabs(tr, &queues, current_queue(&form.queue), |q| {
+            form.queue_href(q)
+        }),
+        queue: form.queue.clone(),
+        groups: std::iter::once(choice("", tr.t("staff-tickets-any"), &form.group))
+            .chain(
+                groups
+                    .iter()
+                    .map(|g| choice(g.id.as_str(), g.name.clone(), &form.group)),
+            )
+            .collect(),
+        sorts: vec![
+            choice("", tr.t("console-sort-queue"), &form.sort),
+            choice("updated", tr.t("console-sort-updated"), &form.sort),
+        ],
+        available: queues.available,
+        has_group: queues.group.is_some(),
+        note: match form.note.as_str() {
+            "empty" | "no-group" => tr.t(&format!("console-note-{}", form.note)),
+            _ => String::new(),
+        },
         chrome: user.ctx.chrome(),
     };
     render(&state, locale, &page)
+}
+
+/// The tab shown for a `queue=` value (anything unknown is the whole list).
+fn current_queue(queue: &str) -> &'static str {
+    match queue {
+        "mine" => "mine",
+        "unassigned" => "unassigned",
+        "group" => "group",
+        _ => "all",
+    }
 }
 
 // ------------------------------------------------------------------ ticket
@@ -411,6 +498,8 @@ struct Feedback {
     reply: ReplyDraft,
     /// What was typed in the refused urlencoded form.
     kept: Option<ActionForm>,
+    /// A canned response picked without JavaScript: it fills the reply.
+    canned: String,
 }
 
 struct MessageRow {
@@ -497,6 +586,14 @@ struct TicketPage {
     /// What was typed in a refused link, call or merge form; the call form's number
     /// starts as the requester's.
     typed: ActionForm,
+    /// Who the requester is and their money, beside the thread.
+    panel: CustomerPanel,
+    /// Canned responses in the ticket's language.
+    canned: Vec<CannedOption>,
+    /// The ticket's language, named in itself.
+    ticket_language: &'static str,
+    /// Whether this ticket can still be merged (closed tickets never change).
+    mergeable: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -505,6 +602,8 @@ struct ShowQuery {
     done: String,
     #[serde(default)]
     find: Option<String>,
+    #[serde(default)]
+    canned: String,
 }
 
 /// Message key of a `done=` code in the address after a form.
@@ -517,6 +616,8 @@ fn done_key(done: &str) -> &'static str {
         "unlinked" => "staff-ticket-done-unlinked",
         "call" => "staff-ticket-done-call",
         "merged" => "staff-ticket-done-merged",
+        "merged-from" => "console-merge-done",
+        "taken" => "console-taken-done",
         _ => "",
     }
 }
@@ -529,6 +630,7 @@ async fn show(
 ) -> Response {
     let fb = Feedback {
         done: done_key(&sq.done),
+        canned: sq.canned,
         ..Feedback::default()
     };
     ticket_response(&state, &user, &number, fb, sq.find, StatusCode::OK).await
@@ -637,6 +739,14 @@ async fn ticket_page(
         Vec::new()
     };
 
+    let panel = customer_panel(state, tr, t, l.customer.as_ref(), l.contact.as_ref()).await?;
+    let canned = canned_options(state, t, &user.principal.display_name, &fb.canned).await?;
+    let mut fb = fb;
+    if fb.reply.body.is_empty()
+        && let Some(c) = canned.iter().find(|c| c.selected)
+    {
+        fb.reply.body = c.body.clone();
+    }
     let kept = fb.kept.unwrap_or_default();
     let props = if fb.form == "properties" {
         kept.clone()
@@ -768,6 +878,10 @@ async fn ticket_page(
         matches,
         searched,
         typed,
+        panel,
+        canned,
+        ticket_language: t.locale.native_name(),
+        mergeable: t.status != TicketStatus::Closed,
         chrome: user.ctx.chrome(),
     })
 }
@@ -848,9 +962,8 @@ fn call_row(tr: &Tr, c: &CallLog, tz: &str, names: &HashMap<String, String>) -> 
 fn event_row(tr: &Tr, e: &TicketEvent, tz: &str, names: &HashMap<String, String>) -> EventRow {
     let field = match e.field.as_str() {
         f @ ("status" | "priority" | "category" | "group_id" | "assignee_id" | "tags"
-        | "subject" | "link" | "requester" | "rating" | "call") => {
-            tr.t(&format!("staff-ticket-field-{f}"))
-        }
+        | "subject" | "link" | "requester" | "rating" | "call" | "merged_into"
+        | "merged_from") => tr.t(&format!("staff-ticket-field-{f}")),
         other => other.to_owned(),
     };
     EventRow {
@@ -876,6 +989,7 @@ fn event_value(tr: &Tr, field: &str, raw: &str, names: &HashMap<String, String>)
         "tags" => serde_json::from_str::<Vec<String>>(raw)
             .ok()
             .map(|t| t.join(", ")),
+        "merged_into" | "merged_from" => Some(format!("#{raw}")),
         _ => None,
     };
     label.unwrap_or_else(|| raw.to_owned())
@@ -998,6 +1112,7 @@ fn field_error_key(field: &str) -> &'static str {
         "state" => "staff-ticket-error-call-state",
         "duration_minutes" => "staff-ticket-error-minutes",
         "customer_id" => "staff-ticket-error-customer",
+        "into" => "console-merge-error-into",
         _ => "staff-ticket-error-invalid",
     }
 }
@@ -1029,7 +1144,10 @@ fn refusal(tr: &Tr, e: &ApiError) -> Option<(StatusCode, String)> {
             let text = keys.iter().map(|k| tr.t(k)).collect::<Vec<_>>().join(" ");
             Some((StatusCode::UNPROCESSABLE_ENTITY, text))
         }
-        ApiError::InvalidState(message) => Some((StatusCode::CONFLICT, tr.t(rule_key(message)))),
+        ApiError::InvalidState(message) => Some((
+            StatusCode::CONFLICT,
+            tr.t(merge_refusal_key(message).unwrap_or_else(|| rule_key(message))),
+        )),
         _ => None,
     }
 }
@@ -1148,6 +1266,8 @@ struct ActionForm {
     minutes: String,
     // merge
     customer_id: String,
+    /// Merge this ticket into the ticket with this number.
+    into: String,
 }
 
 /// One posted action on one ticket.
@@ -1183,6 +1303,17 @@ async fn act(
         "unlink" => unlink_record(&a).await,
         "calls" => log_call(&a).await,
         "merge" => merge(&a).await,
+        // Merged: the conversation continues on the other ticket, so that is where to go.
+        "merge-into" => match merge_ticket(&a).await {
+            Ok(target) => {
+                return Redirect::to(&format!(
+                    "/staff/tickets/{}?done=merged-from",
+                    target.number
+                ))
+                .into_response();
+            }
+            Err(e) => Err(e),
+        },
         _ => return error_page(&state, user.ctx.tr.locale, &ApiError::RouteNotFound),
     };
     let (done, form_name) = done_and_form(&action);
@@ -1201,6 +1332,7 @@ fn done_and_form(action: &str) -> (&'static str, &'static str) {
         "links" => ("linked", "link"),
         "unlink" => ("unlinked", "link"),
         "calls" => ("call", "call"),
+        "merge-into" => ("merged-from", "merge-ticket"),
         _ => ("merged", "merge"),
     }
 }
@@ -1309,6 +1441,15 @@ async fn merge(a: &Action<'_>) -> Result<(), ApiError> {
         }
         Err(e) => Err(e),
     }
+}
+
+/// Merges this ticket into the one whose number was typed.
+async fn merge_ticket(a: &Action<'_>) -> Result<Ticket, ApiError> {
+    let into = a.form.into.trim().trim_start_matches('#');
+    let number = into
+        .parse::<i64>()
+        .map_err(|_| ValidationError::field("into", "invalid_format", "a ticket number"))?;
+    crate::api::console::merge_into(a.state, a.principal, a.ticket, number).await
 }
 
 /// Attachments as downloads, for support staff (notes' files included).

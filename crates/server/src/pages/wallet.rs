@@ -121,19 +121,19 @@ fn status_key(status: &str) -> String {
     format!("status-{status}")
 }
 
-fn refund_status_key(status: &str) -> String {
+pub(super) fn refund_status_key(status: &str) -> String {
     format!("refund-status-{status}")
 }
 
-fn refund_reason_key(reason: &str) -> String {
+pub(super) fn refund_reason_key(reason: &str) -> String {
     format!("reason-{}", reason.replace('_', "-"))
 }
 
-fn flag_status_key(status: &str) -> String {
+pub(super) fn flag_status_key(status: &str) -> String {
     format!("flag-status-{}", status.replace('_', "-"))
 }
 
-fn flag_reason_key(reason: &str) -> String {
+pub(super) fn flag_reason_key(reason: &str) -> String {
     format!("flag-reason-{}", reason.replace('_', "-"))
 }
 

@@ -52,6 +52,8 @@ struct Fixtures {
     ticket: String,
     attachment: String,
     contact: String,
+    /// Number of a second ticket of Siti's, for merging the first into.
+    merge_target: i64,
     verification: String,
 }
 
@@ -106,6 +108,9 @@ async fn fixtures(app: &TestApp) -> Fixtures {
     )
     .await;
     let ticket = crate::tickets::customer_ticket(app, "Payment failed").await;
+    let merge_target = crate::tickets::customer_ticket(app, "Payment failed (again)")
+        .await
+        .number;
     let attachment = crate::tickets::attach_text(app, &ticket, "receipt.txt", "paid 500,000").await;
     let contact = crate::tickets::guest_ticket(app).await.contact_id.unwrap();
     // An identity check the agent started, for the answer route.
@@ -135,6 +140,7 @@ async fn fixtures(app: &TestApp) -> Fixtures {
         ticket: ticket.id,
         attachment,
         contact,
+        merge_target,
     }
 }
 
@@ -237,6 +243,8 @@ async fn every_route_answers_each_role_as_declared() {
                 ("POST", "/api/v1/contacts/{id}/merge") => {
                     Some(json!({"customer_id": app.accounts.customer.id.to_string()}))
                 }
+                ("POST", "/api/v1/tickets/{id}/merge") => Some(json!({"into": fx.merge_target})),
+                ("PUT", "/api/v1/me/availability") => Some(json!({"available": true})),
                 ("PUT", "/api/v1/calendars/{id}") => Some(json!({
                     "name": "Jakarta", "time_zone": "Asia/Jakarta",
                     "intervals": [{"weekday": 0, "opens": "08:00", "closes": "17:00"}]

@@ -115,7 +115,7 @@ fn next_href(html: &str) -> Option<String> {
     Some(html[start..end].replace("&#38;", "&"))
 }
 
-async fn set_status(app: &TestApp, t: &Ticket, status: TicketStatus) {
+pub async fn set_status(app: &TestApp, t: &Ticket, status: TicketStatus) {
     app.store
         .update_ticket(
             &t.id,
@@ -148,10 +148,11 @@ async fn an_agent_lists_filters_and_pages_through_tickets() {
     let home = app.page("/staff", Some(&cookie)).await;
     assert!(home.body.contains("href=\"/staff/tickets\""), "nav link");
 
-    // The queue: active tickets, most recently updated first; the guest is marked.
+    // The queue: active tickets, most urgent first and then the longest waiting (both are
+    // normal priority here, Siti's waited longer); the guest is marked.
     let a = app.page("/staff/tickets", Some(&cookie)).await;
     assert_eq!(a.status, StatusCode::OK);
-    assert_eq!(listed(&a.body), vec![guest.number, siti.number]);
+    assert_eq!(listed(&a.body), vec![siti.number, guest.number]);
     assert!(a.body.contains("Payment failed at the warung"));
     assert!(a.body.contains("Siti Rahayu"));
     assert_eq!(a.body.matches("data-testid=\"unknown-contact\"").count(), 1);
@@ -164,7 +165,7 @@ async fn an_agent_lists_filters_and_pages_through_tickets() {
         let cookie = cookie.clone();
         async move {
             listed(
-                &app.page(&format!("/staff/tickets?{q}"), Some(&cookie))
+                &app.page(&format!("/staff/tickets?{q}&sort=updated"), Some(&cookie))
                     .await
                     .body,
             )
