@@ -70,6 +70,11 @@ const shots = [
     await page.locator('[data-testid=ticket-row] a').first().click();
     await page.waitForURL(/\/staff\/tickets\/\d+/);
   }],
+  ['staff-dashboard.png', DESKTOP, async (page) => {
+    await signIn(page, { path: '/staff/signin', login: 'supervisor@demo.paydesk.id', password: DEMO.password });
+    await expectPath(page, '/staff', 'supervisor sign-in');
+    await page.goto(url + '/staff/dashboard');
+  }],
   ['wallet.png', PHONE, async (page) => {
     await signIn(page, { path: '/signin', login: DEMO.customer.login, password: DEMO.password });
     await expectPath(page, '/home', 'customer sign-in');

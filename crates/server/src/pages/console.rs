@@ -682,9 +682,9 @@ async fn canned_delete(
 // ---------------------------------------------------------------- dashboard
 
 /// Drawing sizes of a bar chart (SVG user units; the chart scales to its box).
-const CHART_WIDTH: i64 = 640;
-const CHART_LABELS: i64 = 230;
-const CHART_BARS: i64 = 330;
+const CHART_WIDTH: i64 = 520;
+const CHART_LABELS: i64 = 210;
+const CHART_BARS: i64 = 250;
 const CHART_ROW: i64 = 30;
 
 /// One bar, placed.
