@@ -897,3 +897,7 @@ console-frt-4 = 1–3 days
 console-frt-5 = Over 3 days
 console-deflected = Found their answer
 console-continued = Wrote to us anyway
+console-routing-title = Where new tickets go
+console-routing-help = New tickets land in the group chosen for their category and are assigned round robin to that group's available agents, the one assigned least recently first. Without a group they stay unassigned for anyone to take.
+console-routing-none = No group
+console-routing-done = Saved: new tickets follow these groups from now on.

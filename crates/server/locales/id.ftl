@@ -897,3 +897,7 @@ console-frt-4 = 1–3 hari
 console-frt-5 = Lebih dari 3 hari
 console-deflected = Menemukan jawabannya
 console-continued = Tetap menghubungi kami
+console-routing-title = Penyaluran tiket baru
+console-routing-help = Tiket baru masuk ke grup yang dipilih untuk kategorinya, lalu dibagikan bergiliran kepada agen grup itu yang sedang siap menerima tiket, dimulai dari yang paling lama tidak mendapat tiket. Tanpa grup, tiket tetap belum ditugaskan dan bisa diambil siapa saja.
+console-routing-none = Tanpa grup
+console-routing-done = Tersimpan: tiket baru mulai sekarang disalurkan ke grup-grup ini.

@@ -897,3 +897,7 @@ console-frt-4 = 1–3 天
 console-frt-5 = 超过 3 天
 console-deflected = 找到了答案
 console-continued = 仍然联系了我们
+console-routing-title = 新工单分配
+console-routing-help = 新工单会进入其类别对应的小组，并在该小组接单中的客服之间轮流分配，最久没有分到工单的客服优先。没有指定小组的类别，工单保持未分配，任何人都可以领取。
+console-routing-none = 不指定小组
+console-routing-done = 已保存：今后的新工单将按这些小组分配。

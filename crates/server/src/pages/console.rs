@@ -47,6 +47,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/staff/canned", get(canned_list).post(canned_create))
         .route("/staff/canned/{id}", post(canned_save))
         .route("/staff/canned/{id}/delete", post(canned_delete))
+        .route("/staff/routing", get(routing).post(save_routing))
         .route("/staff/availability", post(availability))
         .route("/staff/queue/next", post(take_next))
         .route(
@@ -484,12 +485,6 @@ struct CannedForm {
     body_zh: String,
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct CannedQuery {
-    #[serde(default)]
-    done: String,
-}
-
 async fn canned_page(
     state: &AppState,
     user: &PageUser<AdminOnly>,
@@ -566,7 +561,7 @@ async fn canned_page(
 async fn canned_list(
     State(state): State<AppState>,
     user: PageUser<AdminOnly>,
-    Query(q): Query<CannedQuery>,
+    Query(q): Query<DoneQuery>,
 ) -> Response {
     let locale = user.ctx.tr.locale;
     match canned_page(
@@ -676,6 +671,124 @@ async fn canned_delete(
             Redirect::to("/staff/canned?done=deleted").into_response()
         }
         Err(e) => error_page(&state, locale, &e.into()),
+    }
+}
+
+// ------------------------------------------------------------------ routing
+
+/// A category and the group its new tickets land in.
+struct RouteRow {
+    category: &'static str,
+    label: String,
+    groups: Vec<(String, String, bool)>,
+}
+
+#[derive(Template)]
+#[template(path = "console_routing.html")]
+struct RoutingPage {
+    chrome: Chrome,
+    rows: Vec<RouteRow>,
+    done: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct DoneQuery {
+    #[serde(default)]
+    done: String,
+}
+
+/// Admins choose, per category, the group new tickets land in (and so whose agents the
+/// round robin picks from).
+async fn routing(
+    State(state): State<AppState>,
+    user: PageUser<AdminOnly>,
+    Query(q): Query<DoneQuery>,
+) -> Response {
+    let locale = user.ctx.tr.locale;
+    let loaded = async {
+        Ok::<_, ApiError>((
+            state.repo.groups().await?,
+            state.repo.category_groups().await?,
+        ))
+    };
+    let (groups, routes) = match loaded.await {
+        Ok(v) => v,
+        Err(e) => return error_page(&state, locale, &e),
+    };
+    let tr = &user.ctx.tr;
+    let rows = Category::ALL
+        .iter()
+        .map(|c| {
+            let current = routes.iter().find(|(rc, _)| rc == c).map(|(_, g)| g);
+            let mut options = vec![(
+                String::new(),
+                tr.t("console-routing-none"),
+                current.is_none(),
+            )];
+            options.extend(
+                groups
+                    .iter()
+                    .map(|g| (g.id.to_string(), g.name.clone(), current == Some(&g.id))),
+            );
+            RouteRow {
+                category: c.as_str(),
+                label: tr.t(&format!("ticket-category-{}", c.as_str())),
+                groups: options,
+            }
+        })
+        .collect();
+    let page = RoutingPage {
+        chrome: user.ctx.chrome(),
+        rows,
+        done: q.done == "saved",
+    };
+    render(&state, locale, &page)
+}
+
+/// Saves the whole table: `group_{category}` holds a group id, or nothing for none.
+async fn save_routing(
+    State(state): State<AppState>,
+    user: PageUser<AdminOnly>,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let locale = user.ctx.tr.locale;
+    let csrf = fields
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_default();
+    if !posted(&user, &headers, csrf) {
+        return error_page(&state, locale, &ApiError::Forbidden);
+    }
+    let saved = async {
+        let groups = state.repo.groups().await?;
+        for c in Category::ALL {
+            let key = format!("group_{}", c.as_str());
+            let Some((_, chosen)) = fields.iter().find(|(k, _)| *k == key) else {
+                continue;
+            };
+            // Only a group that exists; anything else is refused rather than stored.
+            let group = match chosen.as_str() {
+                "" => None,
+                id => Some(
+                    groups
+                        .iter()
+                        .find(|g| g.id.as_str() == id)
+                        .map(|g| g.id.clone())
+                        .ok_or(ApiError::NotFound)?,
+                ),
+            };
+            state.repo.set_category_group(*c, group.as_ref()).await?;
+        }
+        Ok::<_, ApiError>(())
+    };
+    match saved.await {
+        Ok(()) => {
+            tracing::info!(by = %user.principal.user.as_str(), "ticket routing saved");
+            Redirect::to("/staff/routing?done=saved").into_response()
+        }
+        Err(e) => error_page(&state, locale, &e),
     }
 }
 

@@ -1259,3 +1259,52 @@ async fn customers_and_merchant_staff_reach_none_of_the_console() {
         "nothing merged"
     );
 }
+
+#[tokio::test]
+async fn admins_choose_the_group_each_categorys_new_tickets_land_in() {
+    let app = spawn_app().await;
+    let admin = app.page_session("/staff/signin", "admin@example.id").await;
+    let page = app.page("/staff/routing", Some(&admin)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let csrf = csrf_of(&page.body);
+    let group = app.accounts.group.id.to_string();
+    let a = app
+        .post_form(
+            "/staff/routing",
+            &[
+                ("csrf", &csrf),
+                ("group_refund", &group),
+                ("group_coupon", ""),
+            ],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let t = refund(&app, "Where is my refund", server::now_us()).await;
+    assert_eq!(t.group_id.as_ref(), Some(&app.accounts.group.id));
+    let page = app
+        .page("/staff/routing?done=saved", Some(&admin))
+        .await
+        .body;
+    assert!(page.contains(&format!("<option value=\"{group}\" selected>")));
+    // A group that does not exist is refused, and nothing changes.
+    let a = app
+        .post_form(
+            "/staff/routing",
+            &[
+                ("csrf", &csrf),
+                ("group_refund", &GroupId::new().to_string()),
+            ],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    let routes = app.store.category_groups().await.unwrap();
+    assert_eq!(routes, vec![(Refund, app.accounts.group.id.clone())]);
+    // Only admins.
+    let agent = app.page_session("/staff/signin", "agent@example.id").await;
+    assert_eq!(
+        app.page("/staff/routing", Some(&agent)).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
