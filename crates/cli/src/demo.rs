@@ -765,6 +765,10 @@ pub async fn seed(store: &Store, config: &Config, customers: u32) -> anyhow::Res
     crate::demo_tickets::seed_calendars(store, &REGIONS, now)
         .await
         .context("seeding business calendars")?;
+    // Before any ticket, so each is opened with its due times.
+    crate::demo_tickets::seed_sla_policies(store, now)
+        .await
+        .context("seeding SLA policies")?;
     let group_ids: Vec<GroupId> = (0..GROUPS.len() as u32)
         .map(|i| GroupId::from_string(demo_id(2, i)))
         .collect();

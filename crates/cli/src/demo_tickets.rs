@@ -519,6 +519,61 @@ pub async fn seed_calendars(
     Ok(())
 }
 
+/// The default SLA policies, first match wins: urgent tickets; privacy and security at
+/// least as fast as high priority whatever their priority says; then high, normal and
+/// low. Targets are business minutes; a business day counts 8 hours. Policies an admin
+/// already has are left as they are.
+pub async fn seed_sla_policies(store: &Store, now: i64) -> anyhow::Result<()> {
+    use domain::sla::{SlaConditions, SlaPolicy, SlaRepo, SlaTargets, parse_policies};
+    if !store.sla_policies().await?.is_empty() {
+        return Ok(());
+    }
+    let policy = |id: &str, name: &str, conditions: SlaConditions, targets: [u32; 3]| SlaPolicy {
+        id: id.into(),
+        name: name.into(),
+        conditions,
+        targets: SlaTargets {
+            first_response_minutes: Some(targets[0]),
+            next_response_minutes: Some(targets[1]),
+            resolution_minutes: Some(targets[2]),
+        },
+        warn_before_minutes: domain::sla::DEFAULT_WARN_BEFORE_MINUTES,
+        escalate_after_minutes: domain::sla::DEFAULT_ESCALATE_AFTER_MINUTES,
+    };
+    let by_priority = |p: Priority| SlaConditions {
+        priorities: vec![p],
+        ..SlaConditions::default()
+    };
+    let policies = parse_policies(vec![
+        policy(
+            "urgent",
+            "Urgent",
+            by_priority(Priority::Urgent),
+            [30, 30, 240],
+        ),
+        policy(
+            "privacy-security",
+            "Privacy and security (at least high)",
+            SlaConditions {
+                categories: vec![Category::PrivacySecurity],
+                ..SlaConditions::default()
+            },
+            [60, 60, 480],
+        ),
+        policy("high", "High", by_priority(Priority::High), [60, 120, 480]),
+        policy(
+            "normal",
+            "Normal",
+            by_priority(Priority::Normal),
+            [240, 240, 960],
+        ),
+        policy("low", "Low", SlaConditions::default(), [480, 480, 2400]),
+    ])
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    store.save_sla_policies(&policies, now).await?;
+    Ok(())
+}
+
 /// The group new tickets of each category land in, by demo group name: money problems to
 /// payments, access and security to accounts, merchants and their coupons to merchant
 /// care.

@@ -39,6 +39,7 @@ pub mod page;
 pub mod protection;
 pub mod region;
 pub mod repo;
+pub mod sla;
 pub mod ticket;
 pub mod validation;
 pub mod wallet;

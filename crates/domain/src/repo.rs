@@ -624,9 +624,10 @@ pub trait Repository:
     + WalletRepo
     + HelpRepo
     + TicketRepo
+    + crate::sla::SlaRepo
     + crate::calendar::CalendarRepo
-    + crate::protection::ProtectionRepo
     + crate::console::ConsoleRepo
+    + crate::protection::ProtectionRepo
 {
     /// Cheap round trip to the database, for readiness checks.
     async fn ping(&self) -> Result<(), RepoError>;

@@ -304,6 +304,8 @@ pub struct Ticket {
     pub updated_at_us: i64,
     /// Last time it became solved (µs).
     pub solved_at_us: Option<i64>,
+    /// Its SLA: the policy that applies, due times, where each target stands.
+    pub sla: crate::sla::TicketSla,
 }
 
 /// Something support still needs before it can act on a ticket.
@@ -894,6 +896,7 @@ mod tests {
             created_at_us: 0,
             updated_at_us: 0,
             solved_at_us: None,
+            sla: Default::default(),
         };
         assert_eq!(t.missing(), vec![Missing::Transaction]);
         t.links.push(TicketLink {

@@ -901,3 +901,42 @@ console-routing-title = Where new tickets go
 console-routing-help = New tickets land in the group chosen for their category and are assigned round robin to that group's available agents, the one assigned least recently first. Without a group they stay unassigned for anyone to take.
 console-routing-none = No group
 console-routing-done = Saved: new tickets follow these groups from now on.
+
+## SLA policies, due times and events
+nav-sla = SLA policies
+sla-target-first-response = First response
+sla-target-next-response = Next response
+sla-target-resolution = Resolution
+sla-note-breach = SLA breached: { $target } was due { $due }.
+sla-note-escalation = Escalated to { $supervisor } (supervisor): { $target } was due { $due } and is still not met.
+sla-note-escalation-nobody = Escalated to the supervisors: { $target } was due { $due } and is still not met.
+sla-duration-minutes = { $n } min
+sla-duration-hours = { $n } h
+sla-duration-days = { $n } d
+sla-badge-due-in = due in { $duration }
+sla-badge-breached = breached
+sla-badge-paused = paused, { $duration } left
+sla-badge-met = met
+sla-badge-met-late = met late
+sla-policies-title = SLA policies
+sla-policies-help = The first policy whose conditions all match a ticket applies. Targets count business minutes of the ticket's calendar; the clock stops while the ticket waits on the customer or is on hold.
+sla-policies-saved = Saved. Open tickets get their new due times in the background.
+sla-policies-recomputing = { $count } open tickets are waiting for their due times to be recomputed.
+sla-policies-invalid = These policies cannot be saved: { $detail }
+sla-policy-new = New policy
+sla-policy-name = Name
+sla-policy-order = Order
+sla-policy-categories = Categories
+sla-policy-priorities = Priorities
+sla-policy-channels = Channels
+sla-policy-segments = Customer segments (ticket tags, separated by commas)
+sla-policy-any-help = Leave a group empty to match any value.
+sla-policy-targets = Targets in business minutes
+sla-policy-warn = Warn this many minutes before
+sla-policy-escalate = Escalate this many minutes after a breach
+sla-policy-minutes-help = Leave a target empty for none. 480 minutes = one 8-hour working day.
+sla-policy-remove = Remove this policy
+staff-ticket-field-sla_warning = SLA warning
+staff-ticket-field-sla_breach = SLA breach
+staff-ticket-field-sla_escalation = SLA escalation
+

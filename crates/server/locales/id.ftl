@@ -901,3 +901,42 @@ console-routing-title = Penyaluran tiket baru
 console-routing-help = Tiket baru masuk ke grup yang dipilih untuk kategorinya, lalu dibagikan bergiliran kepada agen grup itu yang sedang siap menerima tiket, dimulai dari yang paling lama tidak mendapat tiket. Tanpa grup, tiket tetap belum ditugaskan dan bisa diambil siapa saja.
 console-routing-none = Tanpa grup
 console-routing-done = Tersimpan: tiket baru mulai sekarang disalurkan ke grup-grup ini.
+
+## SLA policies, due times and events
+nav-sla = Kebijakan SLA
+sla-target-first-response = Respons pertama
+sla-target-next-response = Respons berikutnya
+sla-target-resolution = Penyelesaian
+sla-note-breach = SLA terlewati: { $target } seharusnya selesai { $due }.
+sla-note-escalation = Dieskalasi ke { $supervisor } (supervisor): { $target } seharusnya selesai { $due } dan sampai sekarang belum terpenuhi.
+sla-note-escalation-nobody = Dieskalasi ke para supervisor: { $target } seharusnya selesai { $due } dan sampai sekarang belum terpenuhi.
+sla-duration-minutes = { $n } mnt
+sla-duration-hours = { $n } jam
+sla-duration-days = { $n } hari
+sla-badge-due-in = jatuh tempo { $duration } lagi
+sla-badge-breached = terlewati
+sla-badge-paused = dijeda, sisa { $duration }
+sla-badge-met = terpenuhi
+sla-badge-met-late = terpenuhi terlambat
+sla-policies-title = Kebijakan SLA
+sla-policies-help = Kebijakan pertama yang semua syaratnya cocok dengan tiket yang berlaku. Target dihitung dalam menit kerja sesuai kalender tiket; waktunya berhenti selama tiket menunggu pelanggan atau ditahan.
+sla-policies-saved = Tersimpan. Tiket yang masih terbuka mendapat tenggat baru di latar belakang.
+sla-policies-recomputing = { $count } tiket terbuka sedang menunggu tenggatnya dihitung ulang.
+sla-policies-invalid = Kebijakan ini tidak bisa disimpan: { $detail }
+sla-policy-new = Kebijakan baru
+sla-policy-name = Nama
+sla-policy-order = Urutan
+sla-policy-categories = Kategori
+sla-policy-priorities = Prioritas
+sla-policy-channels = Kanal
+sla-policy-segments = Segmen pelanggan (tag tiket, pisahkan dengan koma)
+sla-policy-any-help = Biarkan kosong agar cocok dengan nilai apa pun.
+sla-policy-targets = Target dalam menit kerja
+sla-policy-warn = Beri peringatan sekian menit sebelumnya
+sla-policy-escalate = Eskalasi sekian menit setelah terlewati
+sla-policy-minutes-help = Kosongkan target jika tidak ada. 480 menit = satu hari kerja 8 jam.
+sla-policy-remove = Hapus kebijakan ini
+staff-ticket-field-sla_warning = Peringatan SLA
+staff-ticket-field-sla_breach = SLA terlewati
+staff-ticket-field-sla_escalation = Eskalasi SLA
+

@@ -901,3 +901,42 @@ console-routing-title = 新工单分配
 console-routing-help = 新工单会进入其类别对应的小组，并在该小组接单中的客服之间轮流分配，最久没有分到工单的客服优先。没有指定小组的类别，工单保持未分配，任何人都可以领取。
 console-routing-none = 不指定小组
 console-routing-done = 已保存：今后的新工单将按这些小组分配。
+
+## SLA policies, due times and events
+nav-sla = SLA 策略
+sla-target-first-response = 首次响应
+sla-target-next-response = 后续响应
+sla-target-resolution = 解决
+sla-note-breach = SLA 已超时：{ $target }的截止时间为 { $due }。
+sla-note-escalation = 已升级给主管 { $supervisor }：{ $target }的截止时间为 { $due }，至今仍未达成。
+sla-note-escalation-nobody = 已升级给各位主管：{ $target }的截止时间为 { $due }，至今仍未达成。
+sla-duration-minutes = { $n } 分钟
+sla-duration-hours = { $n } 小时
+sla-duration-days = { $n } 天
+sla-badge-due-in = 还剩 { $duration }
+sla-badge-breached = 已超时
+sla-badge-paused = 已暂停，剩余 { $duration }
+sla-badge-met = 已达成
+sla-badge-met-late = 超时后达成
+sla-policies-title = SLA 策略
+sla-policies-help = 按顺序匹配，第一条所有条件都符合工单的策略生效。目标按工单所用日历的工作分钟计算；工单等待客户回复或挂起期间计时暂停。
+sla-policies-saved = 已保存。未关闭工单的截止时间将在后台重新计算。
+sla-policies-recomputing = 还有 { $count } 个未关闭工单等待重新计算截止时间。
+sla-policies-invalid = 无法保存这些策略：{ $detail }
+sla-policy-new = 新建策略
+sla-policy-name = 名称
+sla-policy-order = 顺序
+sla-policy-categories = 类别
+sla-policy-priorities = 优先级
+sla-policy-channels = 渠道
+sla-policy-segments = 客户分群（工单标签，用逗号分隔）
+sla-policy-any-help = 留空表示匹配任意值。
+sla-policy-targets = 目标（工作分钟）
+sla-policy-warn = 提前多少分钟预警
+sla-policy-escalate = 超时后多少分钟升级
+sla-policy-minutes-help = 目标留空表示不设。480 分钟 = 一个 8 小时工作日。
+sla-policy-remove = 删除此策略
+staff-ticket-field-sla_warning = SLA 预警
+staff-ticket-field-sla_breach = SLA 超时
+staff-ticket-field-sla_escalation = SLA 升级
+

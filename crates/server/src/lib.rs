@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod pages;
 pub mod protection;
+pub mod sla;
 pub mod state;
 pub mod tickets;
 
@@ -133,6 +134,7 @@ pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()>
     let jobs = spawn_background_jobs(state.clone());
     let outbox =
         channels::outbox::spawn_outbox_worker(state.clone(), channels::outbox::node_name());
+    let sla = sla::spawn_sla_worker(state.clone(), channels::outbox::node_name());
     let app = app(state);
     // Connection info gives the client address for per-address limits and sessions.
     axum::serve(
@@ -145,6 +147,8 @@ pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()>
     // A delivery cut off here is retried by another node (or this one after a restart)
     // once its lease ends.
     outbox.abort();
+    // An SLA event cut off here is fired by another node once its lease ends.
+    sla.abort();
     Ok(())
 }
 

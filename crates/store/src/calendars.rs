@@ -62,6 +62,9 @@ impl Store {
                 RepoError::Unexpected(_) => RepoError::NotFound,
                 other => other,
             })?;
+        // Whose calendar changed is a join away; the background job sorts it out.
+        let now_us = jiff::Timestamp::now().as_microsecond();
+        domain::sla::SlaRepo::mark_sla_dirty(self, None, now_us).await?;
         Ok(())
     }
 
@@ -114,6 +117,8 @@ impl CalendarRepo for Store {
         .execute(&self.pool)
         .await
         .map_err(db_err)?;
+        // Due times of the tickets on this calendar follow in the background.
+        domain::sla::SlaRepo::mark_sla_dirty(self, Some(&c.id), c.updated_at_us).await?;
         Ok(())
     }
 

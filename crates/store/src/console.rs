@@ -524,6 +524,9 @@ impl ConsoleRepo for Store {
         let from = source.number.to_string();
         Self::insert_event(&mut tx, &target.id, actor, "merged_from", "", &from, now_us).await?;
         Self::touch(&mut tx, &target.id, now_us).await?;
+        // The duplicate's clocks stop with it; the kept ticket's thread grew.
+        crate::sla::recompute_on(&mut tx, &source.id, now_us).await?;
+        crate::sla::recompute_on(&mut tx, &target.id, now_us).await?;
         Self::commit_with_ticket(tx, &target.id).await
     }
 

@@ -13,6 +13,7 @@ pub mod ledger_batch;
 mod protection;
 mod seed;
 mod sessions;
+mod sla;
 pub mod testing;
 mod tickets;
 pub mod wallet;

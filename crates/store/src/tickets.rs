@@ -23,7 +23,7 @@ use sqlx::{AnyConnection, AssertSqlSafe};
 #[path = "console.rs"]
 mod console;
 
-const TICKET_COLUMNS: &str = "id, number, customer_id, contact_id, requester_name, channel, category, subject, status, priority, group_id, assignee_id, tags, locale, reported_at_us, reported_amount_minor, rating_score, rating_comment, rated_at_us, created_at_us, updated_at_us, solved_at_us";
+const TICKET_COLUMNS: &str = "id, number, customer_id, contact_id, requester_name, channel, category, subject, status, priority, group_id, assignee_id, tags, locale, reported_at_us, reported_amount_minor, rating_score, rating_comment, rated_at_us, created_at_us, updated_at_us, solved_at_us, calendar_id, first_response_due_us, next_response_due_us, resolution_due_us, next_due_us, sla_policy_id, sla_cycles";
 const MESSAGE_COLUMNS: &str = "id, ticket_id, author_kind, author_id, author_name, visibility, body, channel, external_id, delivery, delivery_error, created_at_us";
 const CALL_COLUMNS: &str = "id, ticket_id, call_id, from_number, state, ivr_choice, agent_id, started_at_us, answered_at_us, ended_at_us, recording_url, summary";
 const CONTACT_COLUMNS: &str =
@@ -92,6 +92,7 @@ fn ticket_from_row(row: &AnyRow, links: Vec<TicketLink>) -> Result<Ticket, RepoE
         created_at_us: col(row, "created_at_us")?,
         updated_at_us: col(row, "updated_at_us")?,
         solved_at_us: col(row, "solved_at_us")?,
+        sla: crate::sla::sla_from_row(row)?,
     })
 }
 
@@ -173,7 +174,7 @@ fn opt_str<T: AsRef<str>>(v: &Option<T>) -> String {
 }
 
 impl Store {
-    fn lock_suffix(&self) -> &'static str {
+    pub(crate) fn lock_suffix(&self) -> &'static str {
         match self.backend {
             Backend::Sqlite => "",
             Backend::Postgres => " FOR UPDATE",
@@ -246,7 +247,7 @@ impl Store {
         tickets.pop().ok_or(RepoError::NotFound)
     }
 
-    async fn insert_event(
+    pub(crate) async fn insert_event(
         conn: &mut AnyConnection,
         ticket_id: &str,
         actor: &Actor,
@@ -275,7 +276,7 @@ impl Store {
 
     /// Inserts a message with its attachments and, when it goes to a platform, its
     /// outbox row. A repeated external id surfaces as `Conflict`.
-    async fn insert_message(
+    pub(crate) async fn insert_message(
         conn: &mut AnyConnection,
         ticket_id: &str,
         m: &NewMessage,
@@ -476,6 +477,7 @@ impl Store {
         let message = Self::insert_message(&mut tx, &id, m, delivery, now_us).await?;
         self.route_new_ticket(&mut tx, &id, new.category, now_us)
             .await?;
+        crate::sla::recompute_on(&mut tx, &id, now_us).await?;
         let ticket = Self::ticket_on(&mut tx, "id = $1", Bind1::Text(id), "").await?;
         tx.commit().await.map_err(db_err)?;
         Ok(MessageOutcome {
@@ -505,6 +507,7 @@ impl Store {
         };
         self.set_ticket_status(&mut tx, &ticket, status, &actor, now_us)
             .await?;
+        crate::sla::recompute_on(&mut tx, ticket_id, now_us).await?;
         let ticket =
             Self::ticket_on(&mut tx, "id = $1", Bind1::Text(ticket_id.to_owned()), "").await?;
         tx.commit().await.map_err(db_err)?;
@@ -618,7 +621,11 @@ impl Store {
     }
 
     /// Something happened on the ticket: lists sort by this.
-    async fn touch(conn: &mut AnyConnection, id: &str, now_us: i64) -> Result<(), RepoError> {
+    pub(crate) async fn touch(
+        conn: &mut AnyConnection,
+        id: &str,
+        now_us: i64,
+    ) -> Result<(), RepoError> {
         sqlx::query("UPDATE tickets SET updated_at_us = $1 WHERE id = $2")
             .bind(now_us)
             .bind(id.to_owned())
@@ -770,6 +777,8 @@ impl TicketRepo for Store {
                 now_us,
             )
             .await?;
+            // The customer's region may bring another calendar.
+            crate::sla::recompute_on(&mut tx, &id, now_us).await?;
         }
         tx.commit().await.map_err(db_err)?;
         Ok(rows.len() as u64)
@@ -1026,6 +1035,7 @@ impl TicketRepo for Store {
             self.set_ticket_status(&mut tx, &t, status, actor, now_us)
                 .await?;
         }
+        crate::sla::recompute_on(&mut tx, ticket_id, now_us).await?;
         Self::commit_with_ticket(tx, ticket_id).await
     }
 

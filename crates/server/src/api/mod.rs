@@ -12,6 +12,7 @@ pub mod me;
 pub mod protection;
 pub mod refunds;
 pub mod sessions;
+pub mod sla;
 pub mod staff;
 pub mod system;
 pub mod tickets;
@@ -78,6 +79,8 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("PUT", "/api/v1/help/articles/{slug}/{locale}", "admin"),
     ("GET", "/api/v1/help/synonyms", "admin"),
     ("PUT", "/api/v1/help/synonyms", "admin"),
+    ("GET", "/api/v1/sla/policies", "admin"),
+    ("PUT", "/api/v1/sla/policies", "admin"),
     ("POST", "/api/v1/tickets", "public"),
     ("GET", "/api/v1/tickets", "customer_or_support"),
     ("GET", "/api/v1/tickets/{id}", "customer_or_support"),
@@ -165,6 +168,7 @@ pub fn router() -> Router<AppState> {
         .merge(help::router())
         .merge(tickets::router())
         .merge(console::router())
+        .merge(sla::router())
         .merge(calendars::router())
 }
 
@@ -212,6 +216,8 @@ pub fn router() -> Router<AppState> {
         help::put_article,
         help::get_synonyms,
         help::put_synonyms,
+        sla::get_policies,
+        sla::put_policies,
         tickets::create_ticket,
         tickets::list_tickets,
         tickets::get_ticket,

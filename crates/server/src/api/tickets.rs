@@ -108,6 +108,14 @@ pub struct TicketView {
     pub created_at: String,
     /// Last change (RFC 3339).
     pub updated_at: String,
+    /// Staff: when the first response is due (RFC 3339), while that clock runs.
+    pub first_response_due: Option<String>,
+    /// Staff: when the next response is due, while a customer waits for one.
+    pub next_response_due: Option<String>,
+    /// Staff: when resolution is due, while that clock runs.
+    pub resolution_due: Option<String>,
+    /// Staff: `none`, `active`, `paused`, `breached` or `met`.
+    pub sla_state: Option<String>,
 }
 
 impl TicketView {
@@ -166,6 +174,11 @@ impl TicketView {
             }),
             created_at: rfc3339(t.created_at_us),
             updated_at: rfc3339(t.updated_at_us),
+            // SLA internals are support's business, not the customer's.
+            first_response_due: t.sla.first_response_due_us.filter(|_| staff).map(rfc3339),
+            next_response_due: t.sla.next_response_due_us.filter(|_| staff).map(rfc3339),
+            resolution_due: t.sla.resolution_due_us.filter(|_| staff).map(rfc3339),
+            sla_state: staff.then(|| t.sla.state(crate::now_us()).as_str().to_owned()),
         }
     }
 }

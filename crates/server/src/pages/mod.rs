@@ -11,6 +11,7 @@ mod home;
 mod recovery;
 mod security;
 mod signin;
+mod sla;
 mod staff;
 mod staff_access;
 mod staff_tickets;
@@ -50,6 +51,7 @@ pub fn router() -> Router<AppState> {
         .merge(assets::router())
         .merge(help::router())
         .merge(help_admin::router())
+        .merge(sla::router())
         .merge(calendars::router())
         .merge(support::router())
         .merge(console::router())
@@ -253,6 +255,7 @@ impl Chrome {
                 ("/staff/customers", "nav-customers"),
                 ("/staff/team", "nav-team"),
                 ("/staff/help", "nav-help-admin"),
+                ("/staff/sla", "nav-sla"),
                 ("/staff/calendars", "nav-calendars"),
                 ("/help", "nav-help"),
                 ("/api", "nav-api"),

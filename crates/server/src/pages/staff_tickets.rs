@@ -562,6 +562,8 @@ struct TicketPage {
     tags: String,
     opened: String,
     updated: String,
+    /// Each SLA target's due time and badge, in the console's zone.
+    sla: Vec<super::sla::SlaRow>,
     missing: Vec<String>,
     messages: Vec<MessageRow>,
     done: String,
@@ -839,6 +841,7 @@ async fn ticket_page(
         tags: t.tags.join(", "),
         opened: local_time(t.created_at_us, tz),
         updated: local_time(t.updated_at_us, tz),
+        sla: super::sla::badges(tr, &t.sla, crate::now_us(), CONSOLE_TIME_ZONE),
         missing: t
             .missing()
             .into_iter()
@@ -963,7 +966,9 @@ fn event_row(tr: &Tr, e: &TicketEvent, tz: &str, names: &HashMap<String, String>
     let field = match e.field.as_str() {
         f @ ("status" | "priority" | "category" | "group_id" | "assignee_id" | "tags"
         | "subject" | "link" | "requester" | "rating" | "call" | "merged_into"
-        | "merged_from") => tr.t(&format!("staff-ticket-field-{f}")),
+        | "merged_from" | "sla_warning" | "sla_breach" | "sla_escalation") => {
+            tr.t(&format!("staff-ticket-field-{f}"))
+        }
         other => other.to_owned(),
     };
     EventRow {
@@ -990,6 +995,9 @@ fn event_value(tr: &Tr, field: &str, raw: &str, names: &HashMap<String, String>)
             .ok()
             .map(|t| t.join(", ")),
         "merged_into" | "merged_from" => Some(format!("#{raw}")),
+        "sla_warning" | "sla_breach" | "sla_escalation" => {
+            domain::sla::SlaTarget::parse(raw).map(|t| tr.t(&crate::sla::target_key(t)))
+        }
         _ => None,
     };
     label.unwrap_or_else(|| raw.to_owned())

@@ -275,6 +275,9 @@ async fn every_route_answers_each_role_as_declared() {
                 ("POST", "/api/v1/help/articles/{slug}/votes") => {
                     Some(json!({"locale": "en", "helpful": true}))
                 }
+                ("PUT", "/api/v1/sla/policies") => Some(
+                    json!({"policies": [{"name": "All", "targets": {"first_response_minutes": 60}}]}),
+                ),
                 ("PUT", "/api/v1/help/synonyms") => {
                     Some(json!({"groups": [["refund", "pengembalian dana", "退款"]]}))
                 }

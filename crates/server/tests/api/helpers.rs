@@ -56,6 +56,16 @@ impl Answer {
     pub fn content_type(&self) -> &str {
         self.header("content-type")
     }
+    /// Asserts a 422 validation problem and returns the failing fields in order.
+    pub fn invalid_fields(&self) -> Vec<String> {
+        let p = self.assert_problem(422, "validation_failed");
+        p["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap().to_owned())
+            .collect()
+    }
     /// Asserts an RFC 9457 problem with this status and code.
     pub fn assert_problem(&self, status: u16, code: &str) -> Value {
         assert_eq!(self.status.as_u16(), status, "status; body: {}", self.body);

@@ -18,6 +18,7 @@ mod ledger_model;
 mod locale;
 mod pages;
 mod protection;
+mod sla;
 mod staff;
 mod staff_ticket_pages;
 mod support_pages;
