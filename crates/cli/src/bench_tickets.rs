@@ -179,16 +179,22 @@ async fn run(o: &TicketsBench, url: &str, scratch: &Path) -> anyhow::Result<()> 
 }
 
 /// A `paydesk serve` child process on a scratch port; killed if dropped unstopped.
-struct Server {
+pub(crate) struct Server {
     child: tokio::process::Child,
-    pid: u32,
-    base: String,
+    /// Its process id.
+    pub(crate) pid: u32,
+    /// `http://127.0.0.1:port`.
+    pub(crate) base: String,
 }
 
 impl Server {
     /// Spawns this same binary with `serve`, configured through the environment the
     /// way an operator would, and waits until `/readyz` answers.
-    async fn start(o: &TicketsBench, url: &str, scratch: &Path) -> anyhow::Result<Server> {
+    pub(crate) async fn start(
+        o: &TicketsBench,
+        url: &str,
+        scratch: &Path,
+    ) -> anyhow::Result<Server> {
         // Bind and release port 0 for a free port; the child binds it a moment later.
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
@@ -235,7 +241,7 @@ impl Server {
     }
 
     /// The child's peak resident set (VmHWM) in KiB.
-    fn peak_rss_kib(&self) -> Option<u64> {
+    pub(crate) fn peak_rss_kib(&self) -> Option<u64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid)).ok()?;
         status
             .lines()
@@ -245,7 +251,7 @@ impl Server {
     }
 
     /// SIGTERM (a graceful stop, as systemd does), then waits; SIGKILL after 30 s.
-    async fn stop(&mut self) -> anyhow::Result<()> {
+    pub(crate) async fn stop(&mut self) -> anyhow::Result<()> {
         // `kill(1)` sends the signal: this crate forbids the unsafe call libc would need.
         let term = std::process::Command::new("kill")
             .args(["-TERM", &self.pid.to_string()])

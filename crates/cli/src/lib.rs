@@ -1,6 +1,7 @@
 //! Commands of the `paydesk` binary: `serve`, `migrate`, `demo`, `audit verify`, `config show`.
 
 pub mod bench;
+pub mod bench_queue;
 pub mod bench_tickets;
 pub mod demo;
 pub mod demo_tickets;
@@ -155,6 +156,16 @@ pub enum BenchCommand {
         /// Concurrent clients (one keep-alive HTTP client shared by all).
         #[arg(long, default_value_t = 64)]
         concurrency: u32,
+        /// Time the agents' queue instead: `--queue-tickets` tickets in the database, an
+        /// agent's queue tabs over HTTP, p50/p99 and the server's peak memory.
+        #[arg(long)]
+        queue: bool,
+        /// With `--queue`: tickets in the database.
+        #[arg(long, default_value_t = 1_000_000)]
+        queue_tickets: u64,
+        /// With `--queue`: timed queue requests.
+        #[arg(long, default_value_t = 2_000)]
+        queue_requests: u64,
     },
 }
 
@@ -290,9 +301,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     bench::ledger(&store, &config.database.url, &o).await
                 }
                 BenchCommand::Tickets {
+                    queue: true,
+                    queue_tickets,
+                    queue_requests,
+                    ..
+                } => {
+                    bench_queue::queue(&bench_queue::QueueBench {
+                        tickets: queue_tickets,
+                        queries: queue_requests,
+                        database_url: cli.database_url.clone(),
+                        config_file: cli.config.clone(),
+                        max_connections: config.database.max_connections,
+                    })
+                    .await
+                }
+                BenchCommand::Tickets {
                     tickets,
                     warmup,
                     concurrency,
+                    ..
                 } => {
                     bench_tickets::tickets(&bench_tickets::TicketsBench {
                         tickets,

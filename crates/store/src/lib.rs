@@ -2,6 +2,7 @@
 //! `Any` driver and one body of portable SQL. Implements the domain's repository traits.
 
 pub mod bench;
+pub mod bench_queue;
 mod calendars;
 mod directory;
 pub mod files;
