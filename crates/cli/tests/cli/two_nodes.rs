@@ -427,11 +427,9 @@ fn two_nodes_share_the_outbox_and_send_each_reply_exactly_once() {
     for s in &sent {
         *per_node.entry(s.node.as_str()).or_default() += 1;
     }
+    // Which node wins the claims depends on scheduling: under load one node may take every
+    // batch, which is correct. Exactly once (above) is the requirement; the split is shown.
     eprintln!("replies delivered per node: {per_node:?}");
-    assert!(
-        per_node.len() == 2,
-        "both nodes should have delivered some replies: {per_node:?}"
-    );
 }
 
 #[test]
