@@ -33,8 +33,10 @@ fn corrupt(what: &str) -> RepoError {
     RepoError::Unexpected(anyhow::anyhow!("stored ticket data {what} is not valid"))
 }
 
-fn parse_or<T>(value: Option<T>, what: &str) -> Result<T, RepoError> {
-    value.ok_or_else(|| corrupt(what))
+/// A column holding a closed set's stored name (`"open"`, `"messenger"`), parsed.
+fn col_parsed<T>(row: &AnyRow, name: &str, parse: fn(&str) -> Option<T>) -> Result<T, RepoError> {
+    let raw: String = col(row, name)?;
+    parse(&raw).ok_or_else(|| corrupt(name))
 }
 
 fn invalid(e: impl std::fmt::Display) -> RepoError {
@@ -65,24 +67,15 @@ fn ticket_from_row(row: &AnyRow, links: Vec<TicketLink>) -> Result<Ticket, RepoE
         requester,
         requester_name: col(row, "requester_name")?,
         contact_id: contact,
-        channel: parse_or(Channel::parse(&col::<String>(row, "channel")?), "channel")?,
-        category: parse_or(
-            Category::parse(&col::<String>(row, "category")?),
-            "category",
-        )?,
+        channel: col_parsed(row, "channel", Channel::parse)?,
+        category: col_parsed(row, "category", Category::parse)?,
         subject: col(row, "subject")?,
-        status: parse_or(
-            TicketStatus::parse(&col::<String>(row, "status")?),
-            "status",
-        )?,
-        priority: parse_or(
-            Priority::parse(&col::<String>(row, "priority")?),
-            "priority",
-        )?,
+        status: col_parsed(row, "status", TicketStatus::parse)?,
+        priority: col_parsed(row, "priority", Priority::parse)?,
         group_id: col::<Option<String>>(row, "group_id")?.map(GroupId::from_string),
         assignee_id: col::<Option<String>>(row, "assignee_id")?.map(StaffId::from_string),
         tags: serde_json::from_str(&tags).map_err(|_| corrupt("tags"))?,
-        locale: parse_or(Locale::parse(&col::<String>(row, "locale")?), "locale")?,
+        locale: col_parsed(row, "locale", Locale::parse)?,
         links,
         reported: ReportedTransaction {
             at_us: col(row, "reported_at_us")?,
@@ -103,23 +96,14 @@ fn message_from_row(
     Ok(TicketMessage {
         id: col(row, "id")?,
         ticket_id: col(row, "ticket_id")?,
-        author_kind: parse_or(
-            ActorKind::parse(&col::<String>(row, "author_kind")?),
-            "author kind",
-        )?,
+        author_kind: col_parsed(row, "author_kind", ActorKind::parse)?,
         author_id: col(row, "author_id")?,
         author_name: col(row, "author_name")?,
-        visibility: parse_or(
-            Visibility::parse(&col::<String>(row, "visibility")?),
-            "visibility",
-        )?,
+        visibility: col_parsed(row, "visibility", Visibility::parse)?,
         body: col(row, "body")?,
-        channel: parse_or(Channel::parse(&col::<String>(row, "channel")?), "channel")?,
+        channel: col_parsed(row, "channel", Channel::parse)?,
         external_id: col(row, "external_id")?,
-        delivery: parse_or(
-            DeliveryState::parse(&col::<String>(row, "delivery")?),
-            "delivery",
-        )?,
+        delivery: col_parsed(row, "delivery", DeliveryState::parse)?,
         delivery_error: col(row, "delivery_error")?,
         attachments,
         created_at_us: col(row, "created_at_us")?,
@@ -132,10 +116,7 @@ fn call_from_row(row: &AnyRow) -> Result<CallLog, RepoError> {
         ticket_id: col(row, "ticket_id")?,
         call_id: col::<Option<String>>(row, "call_id")?.unwrap_or_default(),
         from_number: col(row, "from_number")?,
-        state: parse_or(
-            CallState::parse(&col::<String>(row, "state")?),
-            "call state",
-        )?,
+        state: col_parsed(row, "state", CallState::parse)?,
         ivr_choice: col(row, "ivr_choice")?,
         agent_id: col::<Option<String>>(row, "agent_id")?.map(StaffId::from_string),
         started_at_us: col(row, "started_at_us")?,
@@ -149,7 +130,7 @@ fn call_from_row(row: &AnyRow) -> Result<CallLog, RepoError> {
 fn contact_from_row(row: &AnyRow) -> Result<Contact, RepoError> {
     Ok(Contact {
         id: col(row, "id")?,
-        channel: parse_or(Channel::parse(&col::<String>(row, "channel")?), "channel")?,
+        channel: col_parsed(row, "channel", Channel::parse)?,
         external_id: col(row, "external_id")?,
         display_name: col(row, "display_name")?,
         email: col(row, "email")?,
@@ -199,11 +180,10 @@ impl Store {
             q = q.bind(id.clone());
         }
         for row in q.fetch_all(&mut *conn).await.map_err(db_err)? {
-            let kind: String = col(&row, "kind")?;
             out.entry(col(&row, "ticket_id")?)
                 .or_default()
                 .push(TicketLink {
-                    kind: parse_or(LinkKind::parse(&kind), "link kind")?,
+                    kind: col_parsed(&row, "kind", LinkKind::parse)?,
                     record_id: col(&row, "record_id")?,
                 });
         }
@@ -932,10 +912,7 @@ impl TicketRepo for Store {
                 Ok(TicketEvent {
                     id: col(row, "id")?,
                     ticket_id: col(row, "ticket_id")?,
-                    actor_kind: parse_or(
-                        ActorKind::parse(&col::<String>(row, "actor_kind")?),
-                        "actor kind",
-                    )?,
+                    actor_kind: col_parsed(row, "actor_kind", ActorKind::parse)?,
                     actor_id: col(row, "actor_id")?,
                     actor_name: col(row, "actor_name")?,
                     field: col(row, "field")?,
@@ -1340,7 +1317,7 @@ impl TicketRepo for Store {
             .map(|row| {
                 Ok(OutboxItem {
                     id: col(row, "id")?,
-                    channel: parse_or(Channel::parse(&col::<String>(row, "channel")?), "channel")?,
+                    channel: col_parsed(row, "channel", Channel::parse)?,
                     message_id: col(row, "message_id")?,
                     recipient: col(row, "recipient")?,
                     body: col(row, "body")?,
