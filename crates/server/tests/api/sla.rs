@@ -42,6 +42,7 @@ async fn office(app: &TestApp, holidays: Vec<Holiday>) {
             })
             .collect(),
         holidays,
+        workdays: Vec::new(),
     };
     app.store
         .save_calendar(&StoredCalendar {
