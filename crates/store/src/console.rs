@@ -41,8 +41,10 @@ const QUEUE_KEYS: &[&str] = &[
     "updated_at_us",
 ];
 
-/// Statuses that still need someone: what queues and their counts hold.
-const ACTIVE: &str = "('new', 'open', 'pending_customer', 'on_hold')";
+/// Statuses that still need someone: what queues and their counts hold. Written as this
+/// literal list wherever a query asks for exactly these statuses, so the partial
+/// queue-order indexes of migration 0010 (whose condition is this text) apply.
+pub(crate) const ACTIVE: &str = "('new', 'open', 'pending_customer', 'on_hold')";
 
 fn invalid(e: impl std::fmt::Display) -> RepoError {
     RepoError::InvalidState(e.to_string())
@@ -159,12 +161,24 @@ impl Store {
         mut f: Filters,
         after: Option<&Cursor>,
         limit: Limit,
+        whole_queue: bool,
     ) -> Result<Page<Ticket>, RepoError> {
         if let Some(c) = after {
             queue_after(&mut f, c)?;
         }
+        // SQLite keeps no histogram (no STAT4 in the bundled build), so it takes the four
+        // active statuses for two thirds of the table and prefers the status index and a
+        // sort of every active ticket (70 ms at 200,000 tickets) over walking the partial
+        // queue-order index (0.2 ms). Named outright for the whole active queue; the
+        // assignee and group tabs' indexes are found unaided. PostgreSQL's planner has
+        // the statistics.
+        let table = if whole_queue && self.backend == crate::Backend::Sqlite {
+            "tickets INDEXED BY tickets_queue_order"
+        } else {
+            "tickets"
+        };
         let sql = format!(
-            "SELECT {TICKET_COLUMNS}, {} FROM tickets {} ORDER BY {} LIMIT {}",
+            "SELECT {TICKET_COLUMNS}, {} FROM {table} {} ORDER BY {} LIMIT {}",
             queue_key_columns(),
             f.where_sql(),
             queue_order_by(),
@@ -792,8 +806,13 @@ mod tests {
             assert_eq!(QUEUE_KEYS[2], "updated_at_us");
             assert_eq!(
                 flat.matches(&expected).count(),
-                2,
-                "both indexes end with the queue keys"
+                3,
+                "every queue index ends with the queue keys"
+            );
+            assert_eq!(
+                flat.matches(&format!("WHERE status IN {ACTIVE};")).count(),
+                3,
+                "and holds the active tickets, as the queries write them"
             );
         }
     }

@@ -880,7 +880,18 @@ impl TicketRepo for Store {
             let n = f.bind(c.clone());
             f.clause(format!("contact_id = ${n}"));
         }
-        if !query.statuses.is_empty() {
+        let asked: std::collections::BTreeSet<&str> =
+            query.statuses.iter().map(|s| s.as_str()).collect();
+        let active: std::collections::BTreeSet<&str> = TicketStatus::ALL
+            .iter()
+            .filter(|s| s.is_active())
+            .map(|s| s.as_str())
+            .collect();
+        let all_active = asked == active;
+        if all_active {
+            // The partial queue indexes' own condition, word for word (migration 0010).
+            f.clause(format!("status IN {}", console::ACTIVE));
+        } else if !query.statuses.is_empty() {
             let marks: Vec<String> = query
                 .statuses
                 .iter()
@@ -923,7 +934,13 @@ impl TicketRepo for Store {
             ));
         }
         if query.sort == domain::console::TicketSort::Queue {
-            return self.queue_page(f, after, limit).await;
+            // The whole active queue, however else narrowed, walks the queue-order index
+            // (the assignee and group tabs have their own, which the planner finds).
+            let whole_queue = all_active
+                && query.assignee_id.is_none()
+                && !query.unassigned
+                && query.group_id.is_none();
+            return self.queue_page(f, after, limit, whole_queue).await;
         }
         f.after(after, "updated_at_us", Order::Descending, true)?;
         let rows = f
