@@ -1,6 +1,7 @@
 //! Account protection on both backends: throttling, rate windows, session devices,
 //! password resets, TOTP, verifications, notices and the audit chain.
 
+use crate::crypto::{Field, KeyRing};
 use crate::{Store, col, db_err};
 use async_trait::async_trait;
 use domain::protection::{
@@ -51,7 +52,7 @@ fn verification_from_row(row: &AnyRow) -> Result<IdentityVerification, RepoError
     })
 }
 
-fn audit_from_row(row: &AnyRow) -> Result<AuditEntry, RepoError> {
+pub(crate) fn audit_from_row(row: &AnyRow) -> Result<AuditEntry, RepoError> {
     Ok(AuditEntry {
         seq: col(row, "seq")?,
         at_us: col(row, "at_us")?,
@@ -67,22 +68,33 @@ fn audit_from_row(row: &AnyRow) -> Result<AuditEntry, RepoError> {
     })
 }
 
-fn notification_from_row(row: &AnyRow) -> Result<Notification, RepoError> {
+fn notification_from_row(keys: &KeyRing, row: &AnyRow) -> Result<Notification, RepoError> {
     let channel: String = col(row, "channel")?;
     let kind: String = col(row, "kind")?;
+    let id: String = col(row, "id")?;
+    let recipient = keys.decrypt(
+        Field::NOTICE_RECIPIENT,
+        &id,
+        &col::<String>(row, "recipient")?,
+    )?;
     Ok(Notification {
-        id: col(row, "id")?,
+        id,
         user: user_from_parts(
             &col::<String>(row, "user_kind")?,
             col::<String>(row, "user_id")?,
         ),
         channel: NoticeChannel::parse(&channel).ok_or_else(|| corrupt("channel"))?,
-        recipient: col(row, "recipient")?,
+        recipient,
         kind: NoticeKind::parse(&kind).ok_or_else(|| corrupt("notice kind"))?,
         subject: col(row, "subject")?,
         body: col(row, "body")?,
         created_at_us: col(row, "created_at_us")?,
     })
+}
+
+/// The row a TOTP secret is bound to: `customer:<id>` or `staff:<id>`.
+pub(crate) fn totp_row(user: &UserId) -> String {
+    format!("{}:{}", user_kind(user), user.as_str())
 }
 
 fn account_table(user: &UserId) -> &'static str {
@@ -460,7 +472,10 @@ impl ProtectionRepo for Store {
         .await
         .map_err(db_err)?;
         let Some(row) = row else { return Ok(None) };
-        let secret: String = col(&row, "secret")?;
+        let stored: String = col(&row, "secret")?;
+        let secret = self
+            .keys
+            .decrypt(Field::TOTP_SECRET, &totp_row(user), &stored)?;
         Ok(Some(TotpCredential {
             user: user.clone(),
             secret: TotpSecret::from_base32(&secret).ok_or_else(|| corrupt("TOTP secret"))?,
@@ -491,7 +506,10 @@ impl ProtectionRepo for Store {
         )
         .bind(user_kind(user))
         .bind(user.as_str())
-        .bind(secret.base32())
+        .bind(
+            self.keys
+                .encrypt(Field::TOTP_SECRET, &totp_row(user), &secret.base32())?,
+        )
         .bind(now_us)
         .execute(&self.pool)
         .await
@@ -788,7 +806,10 @@ impl ProtectionRepo for Store {
         .bind(user_kind(&n.user))
         .bind(n.user.as_str())
         .bind(n.channel.as_str())
-        .bind(n.recipient.as_str())
+        .bind(
+            self.keys
+                .encrypt(Field::NOTICE_RECIPIENT, n.id.as_str(), n.recipient.as_str())?,
+        )
         .bind(n.kind.as_str())
         .bind(n.subject.as_str())
         .bind(n.body.as_str())
@@ -825,7 +846,9 @@ impl ProtectionRepo for Store {
             .await
             .map_err(db_err)?,
         };
-        rows.iter().map(notification_from_row).collect()
+        rows.iter()
+            .map(|r| notification_from_row(&self.keys, r))
+            .collect()
     }
 
     async fn append_audit(&self, e: &NewAuditEntry, now_us: i64) -> Result<AuditEntry, RepoError> {

@@ -71,7 +71,8 @@ fn paydesk(args: &[&str], db: &str) -> Command {
         // Cheap hashing: the test is about durability, not password cost.
         .env("PAYDESK__AUTH__ARGON2_MEMORY_KIB", "64")
         .env("PAYDESK__AUTH__ARGON2_ITERATIONS", "1")
-        .env("PAYDESK__LOG__LEVEL", "warn");
+        .env("PAYDESK__LOG__LEVEL", "warn")
+        .env("PAYDESK__ENCRYPTION__DEVELOPMENT_KEY", "true");
     c
 }
 
