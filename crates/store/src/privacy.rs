@@ -539,6 +539,15 @@ impl PrivacyRepo for Store {
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
+        sqlx::query(AssertSqlSafe(format!(
+            "UPDATE ticket_events SET actor_name = $1 WHERE actor_kind IN ('customer', 'contact') \
+             AND ticket_id IN (SELECT id FROM tickets WHERE {ticket_scope})"
+        )))
+        .bind(pseudonym.clone())
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
         // Caller numbers of their calls and call-backs, and replies still waiting to go
         // to a platform (which would need the identity just erased).
         let erased_calls = sqlx::query(AssertSqlSafe(format!(

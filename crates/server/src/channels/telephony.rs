@@ -280,7 +280,9 @@ async fn ticket_for_new_call(
         author_id: String::new(),
         author_name: Actor::system().name,
         visibility: Visibility::Internal,
-        body: format!("Incoming call from {number}"),
+        // Ticket text is stored in the clear: the number is masked (the call log and the
+        // contact keep it encrypted for the agent who calls back).
+        body: format!("Incoming call from {}", masked_number(&number)),
         channel: Channel::Phone,
         // Two events of a new call arriving at once must not open two tickets: the
         // second note is a duplicate and returns the first one's ticket.
@@ -288,7 +290,7 @@ async fn ticket_for_new_call(
         attachments: Vec::new(),
     };
     let opening = Opening {
-        subject: format!("Phone call from {number}"),
+        subject: format!("Phone call from {}", masked_number(&number)),
         category,
         // Indonesian unless the caller is a customer with a language of their own.
         locale: customer.map_or(Locale::Id, |c| c.locale),
