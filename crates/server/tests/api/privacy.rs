@@ -690,3 +690,78 @@ async fn admins_browse_the_audit_log_with_filters_and_see_tampering() {
     assert_eq!(broken["chain_intact"], false);
     assert!(broken["chain_detail"].as_str().unwrap().contains("1"));
 }
+
+#[tokio::test]
+async fn the_privacy_and_audit_pages_work_for_their_users_only() {
+    let app = spawn_app().await;
+    let cookie = app.page_session("/signin", SITI_EMAIL).await;
+    let page = app.page("/privacy", Some(&cookie)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("data-testid=\"privacy-download\""));
+    let file = app.page("/privacy/data.json", Some(&cookie)).await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert!(
+        file.header("content-disposition")
+            .contains("paydesk-data.json")
+    );
+    assert_eq!(file.json()["profile"]["email"], SITI_EMAIL);
+    // Erasure from the page: CSRF checked, wrong password shown, money refused.
+    let csrf = csrf_of(&page.body);
+    let forged = app
+        .post_form(
+            "/privacy/erase",
+            &[
+                ("csrf", "forged"),
+                ("password", PASSWORD),
+                ("confirm", "yes"),
+            ],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let wrong = app
+        .post_form(
+            "/privacy/erase",
+            &[
+                ("csrf", &csrf),
+                ("password", "nope nope"),
+                ("confirm", "yes"),
+            ],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.body.contains("privacy-error"));
+    let done = app
+        .post_form(
+            "/privacy/erase",
+            &[("csrf", &csrf), ("password", PASSWORD), ("confirm", "yes")],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert!(done.body.contains("data-testid=\"privacy-erased\""));
+    // The session is gone.
+    let after = app.page("/privacy", Some(&cookie)).await;
+    assert_ne!(after.status, StatusCode::OK);
+
+    // The audit page: admins only, with the erasure in it.
+    let admin = app.page_session("/staff/signin", "admin@example.id").await;
+    let audit = app.page("/staff/audit?action=privacy.", Some(&admin)).await;
+    assert_eq!(audit.status, StatusCode::OK, "{}", audit.body);
+    assert!(audit.body.contains("data-state=\"intact\""));
+    assert!(audit.body.contains("data-action=\"privacy.erase\""));
+    assert!(audit.body.contains("data-action=\"privacy.export\""));
+    let bad = app.page("/staff/audit?from=someday", Some(&admin)).await;
+    assert!(bad.body.contains("audit-error"));
+    let agent = app.page_session("/staff/signin", "agent@example.id").await;
+    let refused = app.page("/staff/audit", Some(&agent)).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let customer = app.page_session("/signin", "budi@example.id").await;
+    assert_eq!(
+        app.page("/staff/audit", Some(&customer)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let staff_privacy = app.page("/privacy", Some(&agent)).await;
+    assert_eq!(staff_privacy.status, StatusCode::FORBIDDEN);
+}
