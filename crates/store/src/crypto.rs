@@ -27,6 +27,12 @@ use std::collections::BTreeMap;
 pub const PREFIX: &str = "pdenc1:";
 /// Key id of the public development key (demo data and tests; refused in production).
 pub const DEVELOPMENT_KEY_ID: &str = "dev";
+/// The public development data key: in the source code, so it protects nothing. Public
+/// so that a development database can be rotated onto a real key (`paydesk keys rotate`
+/// with it configured as `dev`).
+pub const DEVELOPMENT_DATA_KEY: [u8; 32] = *b"paydesk development data key 32b";
+/// The public development blind-index key.
+pub const DEVELOPMENT_INDEX_KEY: [u8; 32] = *b"paydesk development index key 32";
 
 /// Where a value lives: part of the associated data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,8 +182,8 @@ impl KeyRing {
     /// are in the source code, so it protects nothing; production refuses to start with it
     /// unless `encryption.development_key` is set.
     pub fn development() -> Self {
-        let data = *b"paydesk development data key 32b";
-        let index = *b"paydesk development index key 32";
+        let data = DEVELOPMENT_DATA_KEY;
+        let index = DEVELOPMENT_INDEX_KEY;
         Self {
             keys: BTreeMap::from([(
                 DEVELOPMENT_KEY_ID.to_owned(),

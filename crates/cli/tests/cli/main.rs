@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod privacy;
 mod two_nodes;
 
 use std::io::{Read, Write};
