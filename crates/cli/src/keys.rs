@@ -36,6 +36,21 @@ pub async fn run(config: &Config, action: KeysAction) -> anyhow::Result<()> {
             let done = store.rotate_keys(&|done, _| bar.set_position(done)).await?;
             bar.finish_and_clear();
             let left = store.count_under_old_keys().await?;
+            // The rotation is an operator's action on every customer's data: audited.
+            domain::protection::ProtectionRepo::append_audit(
+                &store,
+                &domain::protection::NewAuditEntry {
+                    actor: "operator:cli".into(),
+                    action: "keys.rotate".into(),
+                    customer_id: None,
+                    outcome: if left == 0 { "done" } else { "incomplete" }.into(),
+                    detail:
+                        serde_json::json!({"active_key": active, "reencrypted": done, "left": left})
+                            .to_string(),
+                },
+                server::now_us(),
+            )
+            .await?;
             anyhow::ensure!(
                 left == 0,
                 "{left} values are still under other keys (written meanwhile?): run it again"

@@ -126,7 +126,7 @@ impl Store {
                         conn.execute("PRAGMA foreign_keys = ON").await?;
                         // Deleted and overwritten records (erased customers, values
                         // replaced by their ciphertexts) are zeroed, not left in free pages.
-                        conn.execute("PRAGMA secure_delete = FAST").await?;
+                        conn.execute("PRAGMA secure_delete = ON").await?;
                         conn.execute("PRAGMA busy_timeout = 10000").await?;
                         // 64 MiB of page cache per connection instead of SQLite's 2 MiB: the
                         // history indexes of a busy wallet outgrow 2 MiB quickly.

@@ -50,6 +50,21 @@ fn unexpected(msg: String) -> RepoError {
 }
 
 impl Store {
+    /// SQLite: moves the write-ahead log into the database file and empties it, so that
+    /// old versions of rewritten pages (plain values just encrypted, an erased customer's
+    /// rows) do not linger in the `-wal` file; with `secure_delete` the freed space in
+    /// the database file is zeroed. Best effort: a busy reader only delays it. PostgreSQL
+    /// keeps old row versions until VACUUM (see the README).
+    pub(crate) async fn purge_old_page_versions(&self) {
+        if self.backend == crate::Backend::Sqlite
+            && let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.pool)
+                .await
+        {
+            tracing::warn!(error = %e, "WAL checkpoint after a privacy change failed");
+        }
+    }
+
     /// Encrypts personal data still stored in plain text and fills the blind indexes:
     /// the conversion step of migration 0014, run by [`Store::open`]. Idempotent; the
     /// number of values converted. `progress(done, total)` is called along the way.
@@ -195,6 +210,7 @@ impl Store {
                 progress(done, total);
             }
         }
+        self.purge_old_page_versions().await;
         Ok(done)
     }
 
@@ -492,6 +508,12 @@ impl PrivacyRepo for Store {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
+        // Stored answers for retried requests repeat what they answered (names, tickets).
+        sqlx::query("DELETE FROM idempotency_keys WHERE owner = $1")
+            .bind(format!("customer:{id}"))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
         sqlx::query("DELETE FROM password_resets WHERE customer_id = $1")
             .bind(id)
             .execute(&mut *tx)
@@ -605,6 +627,7 @@ impl PrivacyRepo for Store {
             .map_err(db_err)?;
         }
         tx.commit().await.map_err(db_err)?;
+        self.purge_old_page_versions().await;
         Ok(Ok(report))
     }
 }

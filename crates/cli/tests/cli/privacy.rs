@@ -118,6 +118,11 @@ fn keys_rotate_moves_every_value_to_the_new_key_and_the_old_one_can_go() {
     assert!(ok, "{out}{err}");
     assert!(out.contains("re-encrypted 2 values"), "{out}");
     assert!(!out.contains(&hex(&new_key)) && !err.contains(&hex(&new_key)));
+    let (ok, out, _) = run(&["audit", "verify"], &db, &both);
+    assert!(
+        ok && out.contains("1 records"),
+        "the rotation is audited: {out}"
+    );
 
     // Only the new key now: status says nothing is left, and the data reads.
     let only_new = vec![

@@ -601,6 +601,20 @@ async fn erasure_pseudonymises_keeps_the_ledger_and_signs_out_everywhere() {
             .unwrap(),
         Err(domain::privacy::ErasureBlocked::AlreadyErased)
     );
+    // Nothing of hers is left in the database file (SQLite).
+    let url = app.state.config.database.url.clone();
+    if sqlite_path(&url).is_some() {
+        let path = sqlite_path(&url).unwrap();
+        for suffix in ["", "-wal"] {
+            let mut p = path.clone().into_os_string();
+            p.push(suffix);
+            let bytes = std::fs::read(&p).unwrap_or_default();
+            assert!(
+                !contains(&bytes, "Siti Rahayu"),
+                "her name is still in the database file{suffix}"
+            );
+        }
+    }
     // Budi is untouched.
     let budi = app
         .store
