@@ -340,6 +340,39 @@ impl Store {
         Ok(done)
     }
 
+    /// PostgreSQL: every row of every table as text (`CAST(row AS TEXT)`), the stand-in
+    /// for scanning the database file that tests do on SQLite. Never used by paydesk.
+    #[doc(hidden)]
+    pub async fn all_rows_as_text(&self) -> Result<Vec<String>, RepoError> {
+        if self.backend != crate::Backend::Postgres {
+            return Ok(Vec::new());
+        }
+        let tables = sqlx::query(
+            "SELECT CAST(table_name AS TEXT) AS t FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        let mut out = Vec::new();
+        for t in &tables {
+            let name: String = col(t, "t")?;
+            // Table names come from the catalogue, quoted as identifiers.
+            let sql = format!(
+                "SELECT CAST(x AS TEXT) AS r FROM \"{}\" x",
+                name.replace('"', "\"\"")
+            );
+            for row in sqlx::query(AssertSqlSafe(sql))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)?
+            {
+                out.push(col::<String>(&row, "r")?);
+            }
+        }
+        Ok(out)
+    }
+
     /// The stored (encrypted) phone of a customer, as the database holds it: for tests
     /// that tamper with ciphertexts. Never used by paydesk.
     #[doc(hidden)]
