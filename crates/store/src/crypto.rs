@@ -64,6 +64,9 @@ impl Field {
     pub const NOTICE_RECIPIENT: Field = Field::new("notifications", "recipient");
     /// `outbox.recipient`.
     pub const OUTBOX_RECIPIENT: Field = Field::new("outbox", "recipient");
+    /// `identity_verifications.items`: the identity check's answer key (which of the
+    /// listed transactions are the customer's).
+    pub const VERIFICATION_ITEMS: Field = Field::new("identity_verifications", "items");
 
     const fn new(table: &'static str, column: &'static str) -> Self {
         Self { table, column }

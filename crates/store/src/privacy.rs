@@ -28,6 +28,7 @@ const ENCRYPTED: &[(Field, &str)] = &[
     (Field::CALLBACK_PHONE, "id"),
     (Field::NOTICE_RECIPIENT, "id"),
     (Field::OUTBOX_RECIPIENT, "id"),
+    (Field::VERIFICATION_ITEMS, "id"),
 ];
 
 const BATCH: i64 = 500;

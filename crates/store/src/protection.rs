@@ -32,12 +32,17 @@ fn throttle_from_row(row: &AnyRow) -> Result<ThrottleState, RepoError> {
 
 const VERIFICATION_COLUMNS: &str = "id, customer_id, staff_id, method, state, items, code_hash, attempts, created_at_us, expires_at_us, decided_at_us";
 
-fn verification_from_row(row: &AnyRow) -> Result<IdentityVerification, RepoError> {
+fn verification_from_row(keys: &KeyRing, row: &AnyRow) -> Result<IdentityVerification, RepoError> {
     let method: String = col(row, "method")?;
     let state: String = col(row, "state")?;
-    let items: String = col(row, "items")?;
+    let id: String = col(row, "id")?;
+    let items = keys.decrypt(
+        Field::VERIFICATION_ITEMS,
+        &id,
+        &col::<String>(row, "items")?,
+    )?;
     Ok(IdentityVerification {
-        id: col(row, "id")?,
+        id,
         customer_id: CustomerId::from_string(col::<String>(row, "customer_id")?),
         staff_id: StaffId::from_string(col::<String>(row, "staff_id")?),
         method: VerificationMethod::parse(&method).ok_or_else(|| corrupt("method"))?,
@@ -733,7 +738,7 @@ impl ProtectionRepo for Store {
         .bind(v.staff_id.as_str())
         .bind(v.method.as_str())
         .bind(v.state.as_str())
-        .bind(items)
+        .bind(self.keys.encrypt(Field::VERIFICATION_ITEMS, v.id.as_str(), &items)?)
         .bind(v.code_hash.clone())
         .bind(v.attempts)
         .bind(v.created_at_us)
@@ -753,7 +758,7 @@ impl ProtectionRepo for Store {
             .await
             .map_err(db_err)?
             .ok_or(RepoError::NotFound)?;
-        verification_from_row(&row)
+        verification_from_row(&self.keys, &row)
     }
 
     async fn answer_verification(
@@ -794,7 +799,9 @@ impl ProtectionRepo for Store {
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?;
-        rows.iter().map(verification_from_row).collect()
+        rows.iter()
+            .map(|r| verification_from_row(&self.keys, r))
+            .collect()
     }
 
     async fn queue_notification(&self, n: &Notification) -> Result<(), RepoError> {
