@@ -110,7 +110,7 @@ pub struct ChannelsConfig {
 }
 
 /// Facebook Messenger Platform.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MessengerConfig {
     /// The token Meta sends back in the GET verification challenge.
@@ -135,7 +135,7 @@ impl Default for MessengerConfig {
 }
 
 /// X Account Activity API.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct XConfig {
     /// The app's consumer secret: CRC answers and `x-twitter-webhooks-signature` use it.
@@ -157,7 +157,7 @@ impl Default for XConfig {
 }
 
 /// The phone hotline's telephony webhook.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TelephonyConfig {
     /// Shared secret signing each call event.
@@ -366,6 +366,42 @@ impl Config {
     }
 }
 
+/// `set` or `unset`: whether a secret is configured, never its value.
+fn presence(secret: &str) -> &'static str {
+    if secret.is_empty() { "unset" } else { "set" }
+}
+
+impl std::fmt::Debug for MessengerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MessengerConfig")
+            .field("verify_token", &presence(&self.verify_token))
+            .field("app_secret", &presence(&self.app_secret))
+            .field("page_access_token", &presence(&self.page_access_token))
+            .field("api_base", &self.api_base)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for XConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("XConfig")
+            .field("consumer_secret", &presence(&self.consumer_secret))
+            .field("access_token", &presence(&self.access_token))
+            .field("api_base", &self.api_base)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for TelephonyConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TelephonyConfig")
+            .field("secret", &presence(&self.secret))
+            .field("tolerance_secs", &self.tolerance_secs)
+            .field("menu", &self.menu)
+            .finish()
+    }
+}
+
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match serde_json::to_string(&self.redacted()) {
@@ -422,6 +458,8 @@ mod tests {
             assert!(!debug.contains(secret), "{secret} in {debug}");
         }
         assert!(!format!("{:?}", c.encryption).contains("data-key-bytes"));
+        assert!(!format!("{:?}", c.channels).contains("app-secret-1"));
+        assert!(!format!("{:?}", c.channels).contains("tel-secret-1"));
         assert!(debug.contains("k1"), "key ids are not secret: {debug}");
     }
 
