@@ -54,7 +54,14 @@ describe('agent console', () => {
       assert.equal(await unassigned.getAttribute('aria-current'), 'page', 'the tab is marked');
       const rows = page.locator('[data-testid=ticket-row]');
       assert.ok((await rows.count()) > 0, 'the queue lists them');
-      // (The order itself, due time then priority then the longest wait, is tested in Rust.)
+      // Sorted by due time: the earliest SLA due time first, tickets without a running
+      // target last (ties by priority and the longest wait are tested in Rust).
+      const dues = (await rows.evaluateAll((rs) => rs.map((r) => r.dataset.due)))
+        .map((d) => (d === '' ? Infinity : Number(d)));
+      assert.ok(dues.some(Number.isFinite), 'the demo queue has due times');
+      for (let i = 1; i < dues.length; i++) {
+        assert.ok(dues[i - 1] <= dues[i], `row ${i} is not due before row ${i - 1}: ${dues}`);
+      }
 
       const number = await rows.first().getAttribute('data-number');
       await follow(page, rows.first().locator('a').first());

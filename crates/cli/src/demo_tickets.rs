@@ -510,6 +510,7 @@ pub async fn seed_calendars(
                         time_zone: (*tz).to_owned(),
                         intervals,
                         holidays: server::calendars::shipped_holidays(country)?,
+                        workdays: server::calendars::shipped_workdays(country)?,
                     },
                     updated_at_us: now,
                 })

@@ -45,6 +45,19 @@ pub struct Holiday {
     pub name: String,
 }
 
+/// A make-up working day (China's 调休): a date, usually a Saturday or Sunday, on which
+/// support opens with the hours of another weekday, worked in exchange for a longer
+/// holiday.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MakeUpDay {
+    /// The local date.
+    pub date: Date,
+    /// Its name ("春节调休上班").
+    pub name: String,
+    /// Whose hours it keeps: 0 = Monday … 6 = Sunday.
+    pub works_as: u8,
+}
+
 /// A calendar as stored and edited: plain data, checked by [`BusinessCalendar::new`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CalendarSpec {
@@ -54,6 +67,9 @@ pub struct CalendarSpec {
     pub intervals: Vec<OpeningInterval>,
     /// Holidays.
     pub holidays: Vec<Holiday>,
+    /// Make-up working days (calendars stored before they existed have none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub workdays: Vec<MakeUpDay>,
 }
 
 impl CalendarSpec {
@@ -69,6 +85,7 @@ impl CalendarSpec {
                 })
                 .collect(),
             holidays: Vec::new(),
+            workdays: Vec::new(),
         }
     }
 }
@@ -82,6 +99,8 @@ pub struct BusinessCalendar {
     ranges: [Vec<(i64, i64)>; 7],
     /// Closed local days, as days since 1970-01-01.
     holidays: BTreeMap<i64, String>,
+    /// Make-up working days (days since 1970-01-01) and the weekday whose hours they keep.
+    workdays: BTreeMap<i64, usize>,
     spec: CalendarSpec,
 }
 
@@ -143,15 +162,35 @@ impl BusinessCalendar {
             }
             *day = merged;
         }
-        let holidays = spec
+        let holidays: BTreeMap<i64, String> = spec
             .holidays
             .iter()
             .map(|h| (epoch_day(h.date), h.name.clone()))
             .collect();
+        let mut workdays = BTreeMap::new();
+        for w in &spec.workdays {
+            let day = epoch_day(w.date);
+            if w.works_as >= 7 {
+                return Err(ValidationError::field(
+                    "workdays",
+                    "invalid_value",
+                    "the weekday a make-up day works as: 0 (Monday) to 6 (Sunday)",
+                ));
+            }
+            if holidays.contains_key(&day) || workdays.contains_key(&day) {
+                return Err(ValidationError::field(
+                    "workdays",
+                    "duplicate",
+                    format!("{} is listed twice (as a holiday or a make-up day)", w.date),
+                ));
+            }
+            workdays.insert(day, usize::from(w.works_as));
+        }
         Ok(BusinessCalendar {
             tz,
             ranges,
             holidays,
+            workdays,
             spec,
         })
     }
@@ -192,7 +231,12 @@ impl BusinessCalendar {
             let mut day = civil_from.div_euclid(DAY);
             while day * DAY < civil_to {
                 if !self.holidays.contains_key(&day) {
-                    for &(s, e) in &self.ranges[weekday_of(day)] {
+                    let weekday = self
+                        .workdays
+                        .get(&day)
+                        .copied()
+                        .unwrap_or_else(|| weekday_of(day));
+                    for &(s, e) in &self.ranges[weekday] {
                         let lo = (day * DAY + s).max(civil_from);
                         let hi = (day * DAY + e).min(civil_to);
                         if lo < hi {
@@ -400,7 +444,12 @@ mod tests {
             return false;
         }
         let minute = i64::from(z.hour()) * 60 + i64::from(z.minute());
-        let weekday = usize::from(z.weekday().to_monday_zero_offset() as u8);
+        // A make-up day is the weekday it works as, early-morning tail of the night
+        // before included.
+        let weekday = c.spec.workdays.iter().find(|w| w.date == date).map_or(
+            usize::from(z.weekday().to_monday_zero_offset() as u8),
+            |w| usize::from(w.works_as),
+        );
         let prev = (weekday + 6) % 7;
         c.spec.intervals.iter().any(|i| {
             let (s, e) = (i64::from(i.start_minute), i64::from(i.end_minute));
@@ -441,9 +490,10 @@ mod tests {
             0usize..ZONES.len(),
             prop::collection::vec(interval(), 0..10),
             prop::collection::vec((0i64..700, 1i64..12), 0..4),
+            prop::collection::vec((0i64..700, 0u8..7), 0..4),
             any::<bool>(),
         )
-            .prop_map(|(z, intervals, holidays, always)| {
+            .prop_map(|(z, intervals, holidays, workdays, always)| {
                 let mut spec = if always {
                     CalendarSpec::always_open(ZONES[z])
                 } else {
@@ -451,6 +501,7 @@ mod tests {
                         time_zone: ZONES[z].into(),
                         intervals,
                         holidays: vec![],
+                        workdays: vec![],
                     }
                 };
                 // Long holidays: runs of consecutive closed days (Eid, Chinese New Year).
@@ -461,6 +512,20 @@ mod tests {
                                 .checked_add((start + d).days())
                                 .unwrap(),
                             name: "holiday".into(),
+                        });
+                    }
+                }
+                // Make-up days on any date not already taken (weekends or not: the
+                // definition is the same).
+                for (day, works_as) in workdays {
+                    let date = Date::constant(2026, 1, 1).checked_add(day.days()).unwrap();
+                    let taken = spec.holidays.iter().any(|h| h.date == date)
+                        || spec.workdays.iter().any(|w| w.date == date);
+                    if !taken {
+                        spec.workdays.push(MakeUpDay {
+                            date,
+                            name: "make-up day".into(),
+                            works_as,
                         });
                     }
                 }
@@ -552,12 +617,58 @@ mod tests {
                 date: Date::constant(2026, 8, 17),
                 name: "Hari Kemerdekaan".into(),
             }],
+            workdays: Vec::new(),
         })
         .unwrap()
     }
 
     fn at(s: &str) -> Timestamp {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_make_up_sunday_opens_with_monday_hours_after_new_year() {
+        // Shanghai, Monday to Friday 09:00-18:00; New Year 1-3 January 2026 closed and
+        // Sunday 4 January worked in exchange (调休).
+        let c = BusinessCalendar::new(CalendarSpec {
+            time_zone: "Asia/Shanghai".into(),
+            intervals: (0..5)
+                .map(|weekday| OpeningInterval {
+                    weekday,
+                    start_minute: 9 * 60,
+                    end_minute: 18 * 60,
+                })
+                .collect(),
+            holidays: (1..=3)
+                .map(|d| Holiday {
+                    date: Date::constant(2026, 1, d),
+                    name: "元旦".into(),
+                })
+                .collect(),
+            workdays: vec![MakeUpDay {
+                date: Date::constant(2026, 1, 4),
+                name: "元旦调休上班".into(),
+                works_as: 0,
+            }],
+        })
+        .unwrap();
+        // New Year's Eve 20:00 CST: the next opening is the make-up Sunday at 09:00.
+        let eve = at("2025-12-31T12:00:00Z");
+        assert_eq!(c.next_opening(eve), Some(at("2026-01-04T01:00:00Z")));
+        assert!(c.is_open(at("2026-01-04T05:00:00Z")), "Sunday 13:00 CST");
+        // Ten business hours from then: nine on Sunday, one on Monday.
+        assert_eq!(
+            c.add_business_minutes(eve, 600),
+            Some(at("2026-01-05T02:00:00Z"))
+        );
+        // A date cannot be a holiday and a make-up day at once.
+        let mut spec = c.spec().clone();
+        spec.workdays.push(MakeUpDay {
+            date: Date::constant(2026, 1, 2),
+            name: "wrong".into(),
+            works_as: 0,
+        });
+        assert!(BusinessCalendar::new(spec).is_err());
     }
 
     #[test]
@@ -607,6 +718,7 @@ mod tests {
                 })
                 .collect(),
             holidays: vec![],
+            workdays: Vec::new(),
         })
         .unwrap();
         // Saturday 7 March 22:00 EST to Sunday 06:00 EDT: 7 hours of wall time.
@@ -633,6 +745,7 @@ mod tests {
             time_zone: "Asia/Shanghai".into(),
             intervals: vec![],
             holidays: vec![],
+            workdays: Vec::new(),
         })
         .unwrap();
         assert_eq!(never.next_opening(t), None);
@@ -654,6 +767,7 @@ mod tests {
                     end_minute,
                 }],
                 holidays: vec![],
+                workdays: Vec::new(),
             })
             .is_err()
         };

@@ -257,6 +257,72 @@ pub struct DashboardStats {
     pub first_response: FirstResponseStats,
     /// Ratings given in the period.
     pub satisfaction: SatisfactionStats,
+    /// How the SLA targets of tickets opened in the period fared.
+    pub sla: SlaCompliance,
+}
+
+/// One SLA target's record over the tickets opened in a period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TargetCompliance {
+    /// The target.
+    pub target: crate::sla::SlaTarget,
+    /// Cycles met before their due time.
+    pub met: i64,
+    /// Cycles missed: met late, overdue while running, or run out before a pause.
+    pub missed: i64,
+    /// Cycles still running within their target: not decided, so not in the rate.
+    pub running: i64,
+}
+
+impl TargetCompliance {
+    /// Share of decided cycles met in time, in whole percent (rounded down, so 100 means
+    /// none missed), when any cycle is decided.
+    pub fn percent(&self) -> Option<i64> {
+        let decided = self.met + self.missed;
+        (decided > 0).then(|| self.met * 100 / decided)
+    }
+}
+
+/// SLA compliance per target (first response, next response, resolution).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SlaCompliance {
+    /// One entry per target, in [`crate::sla::SlaTarget::ALL`] order.
+    pub targets: Vec<TargetCompliance>,
+}
+
+impl Default for SlaCompliance {
+    fn default() -> Self {
+        SlaCompliance {
+            targets: crate::sla::SlaTarget::ALL
+                .iter()
+                .map(|&target| TargetCompliance {
+                    target,
+                    met: 0,
+                    missed: 0,
+                    running: 0,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl SlaCompliance {
+    /// Counts a ticket's target cycles as of `now_us`.
+    pub fn add(&mut self, cycles: &[crate::sla::TargetCycle], now_us: i64) {
+        use crate::sla::CycleState;
+        for cycle in cycles {
+            let Some(entry) = self.targets.iter_mut().find(|t| t.target == cycle.target) else {
+                continue;
+            };
+            if cycle.breached(now_us) {
+                entry.missed += 1;
+            } else if cycle.state == CycleState::Met {
+                entry.met += 1;
+            } else {
+                entry.running += 1;
+            }
+        }
+    }
 }
 
 /// What the console needs from storage beyond [`crate::repo::TicketRepo`].
@@ -327,9 +393,13 @@ pub trait ConsoleRepo: Send + Sync {
         customer: &CustomerId,
         limit: u32,
     ) -> Result<Vec<TransactionFlag>, RepoError>;
-    /// The dashboard's figures: active tickets now, first responses of tickets opened
-    /// since `since_us`, ratings given since then.
-    async fn dashboard_stats(&self, since_us: i64) -> Result<DashboardStats, RepoError>;
+    /// The dashboard's figures: active tickets now, first responses and SLA compliance
+    /// (as of `now_us`) of tickets opened since `since_us`, ratings given since then.
+    async fn dashboard_stats(
+        &self,
+        since_us: i64,
+        now_us: i64,
+    ) -> Result<DashboardStats, RepoError>;
 }
 
 #[cfg(test)]

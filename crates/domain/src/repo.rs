@@ -475,6 +475,16 @@ pub trait TicketRepo: Send + Sync {
         identity: &ContactIdentity,
         now_us: i64,
     ) -> Result<Contact, RepoError>;
+    /// Opens a guest's web ticket in one transaction: the contact with this identity
+    /// (created on first sight) becomes the requester and the first message's author,
+    /// and the hash of the guest's secret key is stored with the ticket.
+    async fn create_guest_ticket(
+        &self,
+        identity: &ContactIdentity,
+        new: &NewTicket,
+        key_hash: &str,
+        now_us: i64,
+    ) -> Result<(Contact, MessageOutcome), RepoError>;
     /// One contact.
     async fn contact(&self, id: &str) -> Result<Contact, RepoError>;
     /// Identifies a contact as a customer: the contact and every ticket it requested move
@@ -604,8 +614,6 @@ pub trait TicketRepo: Send + Sync {
     ) -> Result<(), RepoError>;
     /// One attachment with the id of its ticket, for downloads.
     async fn attachment(&self, id: &str) -> Result<(String, Attachment), RepoError>;
-    /// Stores the hash of a guest's secret ticket link.
-    async fn set_guest_key(&self, ticket_id: &str, key_hash: &str) -> Result<(), RepoError>;
     /// The ticket a guest's secret link opens.
     async fn ticket_by_guest_key(&self, key_hash: &str) -> Result<Ticket, RepoError>;
     /// Records a contact-form outcome.
@@ -636,4 +644,7 @@ pub trait Repository:
     fn backend(&self) -> &'static str;
     /// Connection pool size and idle connections, for metrics.
     fn pool_stats(&self) -> (u32, u32);
+    /// Refreshes the query planner's statistics where the database does not do it on its
+    /// own; cheap when nothing changed. Run at start and hourly.
+    async fn optimize(&self) -> Result<(), RepoError>;
 }

@@ -851,6 +851,7 @@ mod tests {
                 date: date(2026, 1, 1),
                 name: "Tahun Baru Masehi".into(),
             }],
+            workdays: Vec::new(),
         })
         .unwrap()
     }

@@ -5,7 +5,7 @@
 use crate::error::ApiError;
 use crate::i18n::Tr;
 use crate::state::AppState;
-use domain::calendar::{BusinessCalendar, CalendarSpec, Holiday, StoredCalendar};
+use domain::calendar::{BusinessCalendar, CalendarSpec, Holiday, MakeUpDay, StoredCalendar};
 use domain::repo::MessageOutcome;
 use domain::ticket::{ActorKind, Channel, NewMessage, Ticket, Visibility};
 use domain::{CustomerId, Locale};
@@ -18,6 +18,16 @@ const HOLIDAYS_TOML: &str = include_str!("../data/holidays.toml");
 #[derive(Deserialize)]
 struct HolidayFile {
     holiday: Vec<HolidayRow>,
+    #[serde(default)]
+    workday: Vec<WorkdayRow>,
+}
+
+#[derive(Deserialize)]
+struct WorkdayRow {
+    country: String,
+    date: String,
+    name: String,
+    works_as: u8,
 }
 
 #[derive(Deserialize)]
@@ -42,6 +52,25 @@ pub fn shipped_holidays(country: &str) -> anyhow::Result<Vec<Holiday>> {
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     out.sort_by_key(|h| h.date);
+    Ok(out)
+}
+
+/// The shipped make-up working days of a country (China's 调休), in date order.
+pub fn shipped_workdays(country: &str) -> anyhow::Result<Vec<MakeUpDay>> {
+    let file: HolidayFile = toml::from_str(HOLIDAYS_TOML)?;
+    let mut out = file
+        .workday
+        .into_iter()
+        .filter(|w| w.country.eq_ignore_ascii_case(country))
+        .map(|w| {
+            Ok(MakeUpDay {
+                date: w.date.parse()?,
+                name: w.name,
+                works_as: w.works_as,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    out.sort_by_key(|w| w.date);
     Ok(out)
 }
 

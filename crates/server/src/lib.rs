@@ -78,14 +78,23 @@ async fn fallback() -> StatusCode {
 
 /// Background work every node runs: releasing holds whose time ran out (safe on many
 /// nodes at once: each hold is resolved under a row lock and re-checked, so it expires
-/// once), and rebuilding the help-center index when another node changed articles.
+/// once), rebuilding the help-center index when another node changed articles, and
+/// refreshing the database's planner statistics.
 pub fn spawn_background_jobs(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(30));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut help_seen = state.repo.help_fingerprint().await.ok();
+        let mut ticks = 0u64;
         loop {
             tick.tick().await;
+            // At start, then hourly (120 ticks of 30 s).
+            if ticks.is_multiple_of(120)
+                && let Err(e) = state.repo.optimize().await
+            {
+                tracing::warn!(error = %e, "refreshing planner statistics failed; will retry");
+            }
+            ticks += 1;
             help_seen = refresh_help_index(&state, help_seen).await;
             if let Err(e) = protection::housekeeping(&state, now_us()).await {
                 tracing::warn!(error = %e, "account protection housekeeping failed; will retry");

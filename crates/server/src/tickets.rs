@@ -278,22 +278,17 @@ pub async fn open_for_guest(
     };
     // A guest is never matched to a customer by what they type: anyone can type an
     // email. An agent identifies them (merge) after checking.
-    let contact = state
-        .repo
-        .upsert_contact(
-            &ContactIdentity {
-                channel: Channel::Web,
-                external_id,
-                display_name: name.clone(),
-                email: email.map(|e| e.as_str().to_owned()),
-                phone: phone.map(|p| p.as_str().to_owned()),
-                customer_id: None,
-            },
-            crate::now_us(),
-        )
-        .await?;
+    let identity = ContactIdentity {
+        channel: Channel::Web,
+        external_id,
+        display_name: name.clone(),
+        email: email.map(|e| e.as_str().to_owned()),
+        phone: phone.map(|p| p.as_str().to_owned()),
+        customer_id: None,
+    };
     let new = NewTicket {
-        requester: Requester::Contact(contact.id.clone()),
+        // The store puts the contact it finds or creates here and on the first message.
+        requester: Requester::Contact(String::new()),
         channel: Channel::Web,
         category: checked.category,
         subject: checked.subject,
@@ -304,7 +299,7 @@ pub async fn open_for_guest(
         tags: Vec::new(),
         first_message: NewMessage {
             author_kind: ActorKind::Contact,
-            author_id: contact.id.clone(),
+            author_id: String::new(),
             author_name: name,
             visibility: Visibility::Public,
             body: checked.body,
@@ -313,16 +308,17 @@ pub async fn open_for_guest(
             attachments: Vec::new(),
         },
     };
-    let outcome = state
+    let key = crate::auth::random_token();
+    let (_, outcome) = state
         .repo
-        .create_ticket(&new, None, crate::now_us())
+        .create_guest_ticket(
+            &identity,
+            &new,
+            &crate::auth::token_hash(&key),
+            crate::now_us(),
+        )
         .await?;
     crate::calendars::after_inbound(state, &outcome).await;
-    let key = crate::auth::random_token();
-    state
-        .repo
-        .set_guest_key(&outcome.ticket.id, &crate::auth::token_hash(&key))
-        .await?;
     tracing::info!(ticket = outcome.ticket.number, "guest ticket opened");
     Ok((outcome.ticket, key))
 }

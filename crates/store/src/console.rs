@@ -13,7 +13,7 @@ use crate::{Backend, Filters, Store, col, db_err};
 use async_trait::async_trait;
 use domain::console::{
     CannedResponse, ConsoleRepo, CountBy, DashboardStats, FIRST_RESPONSE_BOUNDS_MIN,
-    FirstResponseStats, MergeNotes, MergeRefusal, QueueCounts, SatisfactionStats,
+    FirstResponseStats, MergeNotes, MergeRefusal, QueueCounts, SatisfactionStats, SlaCompliance,
 };
 use domain::repo::RepoError;
 use domain::ticket::{
@@ -640,7 +640,11 @@ impl ConsoleRepo for Store {
         .await
     }
 
-    async fn dashboard_stats(&self, since_us: i64) -> Result<DashboardStats, RepoError> {
+    async fn dashboard_stats(
+        &self,
+        since_us: i64,
+        now_us: i64,
+    ) -> Result<DashboardStats, RepoError> {
         let by = |column: &str| {
             format!(
                 "SELECT {column} AS k, CAST(COUNT(*) AS BIGINT) AS n FROM tickets WHERE status IN {ACTIVE} \
@@ -716,7 +720,21 @@ impl ConsoleRepo for Store {
                 *slot += col::<i64>(r, "n")?;
             }
         }
+        // Each ticket's cycles are JSON on its row, judged in the domain: one indexed read
+        // of the period's tickets (tickets_by_created), a few hundred bytes each.
+        let rows = sqlx::query(
+            "SELECT sla_cycles FROM tickets WHERE created_at_us >= $1 AND sla_cycles IS NOT NULL",
+        )
+        .bind(since_us)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        let mut sla = SlaCompliance::default();
+        for r in &rows {
+            sla.add(&crate::sla::cycles_from_row(r)?, now_us);
+        }
         Ok(DashboardStats {
+            sla,
             open_by_category: count_by(&by_category)?,
             open_by_channel: count_by(&by_channel)?,
             first_response,
@@ -755,5 +773,30 @@ mod tests {
             id: "abc".into(),
         };
         assert!(queue_after(&mut Filters::default(), &wrong).is_err());
+    }
+
+    /// The queue-order indexes serve the queue only while their expressions are the
+    /// queue's own: an edit to QUEUE_KEYS that forgets the migration would silently bring
+    /// back the full sort (docs/benchmarks.md).
+    #[test]
+    fn the_queue_order_indexes_hold_the_queue_keys() {
+        for migration in [
+            include_str!("../migrations/sqlite/0010_queue_order.sql"),
+            include_str!("../migrations/postgres/0010_queue_order.sql"),
+        ] {
+            let flat = migration.split_whitespace().collect::<Vec<_>>().join(" ");
+            let keys = QUEUE_KEYS
+                .iter()
+                .map(|k| format!("({k})"))
+                .collect::<Vec<_>>();
+            // updated_at_us is a plain column: written bare in the index.
+            let expected = format!("{}, {}, updated_at_us, id", keys[0], keys[1]);
+            assert_eq!(QUEUE_KEYS[2], "updated_at_us");
+            assert_eq!(
+                flat.matches(&expected).count(),
+                2,
+                "both indexes end with the queue keys"
+            );
+        }
     }
 }

@@ -128,9 +128,11 @@ impl Store {
                         // replaced by their ciphertexts) are zeroed, not left in free pages.
                         conn.execute("PRAGMA secure_delete = ON").await?;
                         conn.execute("PRAGMA busy_timeout = 10000").await?;
-                        // 64 MiB of page cache per connection instead of SQLite's 2 MiB: the
-                        // history indexes of a busy wallet outgrow 2 MiB quickly.
-                        conn.execute("PRAGMA cache_size = -65536").await?;
+                        // 16 MiB of page cache per connection instead of SQLite's 2 MiB: the
+                        // history indexes of a busy wallet outgrow 2 MiB quickly. Per
+                        // connection, so the pool multiplies it: 64 MiB each made a server
+                        // with ten connections grow past 580 MiB (docs/benchmarks.md).
+                        conn.execute("PRAGMA cache_size = -16384").await?;
                     }
                     Ok(())
                 })
@@ -155,6 +157,16 @@ impl Store {
             .run(&self.pool)
             .await
             .context("running database migrations")?;
+        Ok(())
+    }
+
+    /// Gathers the planner's statistics for every table now: after a bulk load, before
+    /// anything queries it (the benchmarks' generated data).
+    pub async fn analyze(&self) -> Result<(), RepoError> {
+        sqlx::query("ANALYZE")
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
         Ok(())
     }
 
@@ -271,6 +283,30 @@ impl Repository for Store {
 
     fn pool_stats(&self) -> (u32, u32) {
         (self.pool.size(), self.pool.num_idle() as u32)
+    }
+
+    async fn optimize(&self) -> Result<(), RepoError> {
+        match self.backend {
+            // SQLite keeps no statistics on its own, and without them it prefers the status
+            // index to the queue-order indexes and sorts every active ticket (see
+            // docs/benchmarks.md). `optimize` analyzes only tables that changed enough since
+            // their last analysis (0x10002: all tables, not only those this connection
+            // used); `analysis_limit` bounds the work on a large table to a sample.
+            Backend::Sqlite => {
+                let mut conn = self.pool.acquire().await.map_err(db_err)?;
+                sqlx::query("PRAGMA analysis_limit = 1000")
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(db_err)?;
+                sqlx::query("PRAGMA optimize = 0x10002")
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(db_err)?;
+            }
+            // Autovacuum's analyze keeps PostgreSQL's statistics.
+            Backend::Postgres => {}
+        }
+        Ok(())
     }
 }
 

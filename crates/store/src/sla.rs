@@ -33,16 +33,21 @@ fn json_err(e: serde_json::Error) -> RepoError {
     RepoError::Unexpected(e.into())
 }
 
-/// A ticket's SLA from its row (`calendar_id`, the four due times, `sla_policy_id`,
-/// `sla_cycles`: part of every ticket read).
-pub(crate) fn sla_from_row(row: &AnyRow) -> Result<TicketSla, RepoError> {
+/// A ticket's target cycles from its `sla_cycles` column.
+pub(crate) fn cycles_from_row(row: &AnyRow) -> Result<Vec<TargetCycle>, RepoError> {
     let cycles: Option<String> = col(row, "sla_cycles")?;
-    let cycles: Vec<TargetCycle> = match cycles.as_deref() {
+    Ok(match cycles.as_deref() {
         Some(json) if !json.is_empty() => {
             serde_json::from_str(json).map_err(|_| corrupt("cycles"))?
         }
         _ => Vec::new(),
-    };
+    })
+}
+
+/// A ticket's SLA from its row (`calendar_id`, the four due times, `sla_policy_id`,
+/// `sla_cycles`: part of every ticket read).
+pub(crate) fn sla_from_row(row: &AnyRow) -> Result<TicketSla, RepoError> {
+    let cycles = cycles_from_row(row)?;
     Ok(TicketSla {
         policy_id: col(row, "sla_policy_id")?,
         calendar_id: col(row, "calendar_id")?,

@@ -435,6 +435,48 @@ impl Store {
         }
     }
 
+    /// The contact with this channel identity, created on first sight, on `conn` (a pooled
+    /// connection or an open transaction).
+    async fn upsert_contact_on(
+        keys: &KeyRing,
+        conn: &mut AnyConnection,
+        identity: &ContactIdentity,
+        now_us: i64,
+    ) -> Result<Contact, RepoError> {
+        let customer = identity.customer_id.as_ref().map(|c| c.to_string());
+        // Insert-or-ignore then read, so two deliveries from a new sender at once still
+        // end with one contact; a proven customer identity fills an empty customer_id.
+        // The channel identity (a phone number, an email) is stored encrypted; its blind
+        // index takes its place in the unique (channel, external_id) key.
+        let id = new_id();
+        let index = contact_index(keys, identity.channel, &identity.external_id);
+        sqlx::query(
+            "INSERT INTO contacts (id, channel, external_id, external_ref, display_name, email, phone, customer_id, created_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (channel, external_id) DO UPDATE SET customer_id = COALESCE(contacts.customer_id, excluded.customer_id)",
+        )
+        .bind(id.clone())
+        .bind(identity.channel.as_str())
+        .bind(index.clone())
+        .bind(keys.encrypt(Field::CONTACT_EXTERNAL, &id, &identity.external_id)?)
+        .bind(identity.display_name.clone())
+        .bind(keys.encrypt_opt(Field::CONTACT_EMAIL, &id, identity.email.as_deref())?)
+        .bind(keys.encrypt_opt(Field::CONTACT_PHONE, &id, identity.phone.as_deref())?)
+        .bind(customer)
+        .bind(now_us)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+        let sql = format!(
+            "SELECT {CONTACT_COLUMNS} FROM contacts WHERE channel = $1 AND external_id = $2"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(identity.channel.as_str())
+            .bind(index)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        contact_from_row(keys, &row)
+    }
+
     async fn create_ticket_tx(
         &self,
         new: &NewTicket,
@@ -442,12 +484,29 @@ impl Store {
         now_us: i64,
     ) -> Result<MessageOutcome, RepoError> {
         let mut tx = self.begin_write().await?;
+        let outcome = self
+            .create_ticket_in(&mut tx, new, delivery, None, now_us)
+            .await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(outcome)
+    }
+
+    /// Writes a new ticket with its first message inside the caller's transaction; a
+    /// guest's key hash, when given, is stored with it.
+    async fn create_ticket_in(
+        &self,
+        tx: &mut AnyConnection,
+        new: &NewTicket,
+        delivery: Option<&Delivery>,
+        guest_key_hash: Option<&str>,
+        now_us: i64,
+    ) -> Result<MessageOutcome, RepoError> {
         let (customer_id, contact_id, name) =
-            Self::requester_parts(&mut tx, &new.requester).await?;
-        let number = self.next_ticket_number(&mut tx).await?;
+            Self::requester_parts(&mut *tx, &new.requester).await?;
+        let number = self.next_ticket_number(&mut *tx).await?;
         let id = new_id();
         sqlx::query(
-            "INSERT INTO tickets (id, number, customer_id, contact_id, requester_name, channel, category, subject, status, priority, group_id, assignee_id, tags, locale, reported_at_us, reported_amount_minor, rating_score, rating_comment, rated_at_us, created_at_us, updated_at_us, solved_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'new', $9, NULL, NULL, $10, $11, $12, $13, NULL, NULL, NULL, $14, $14, NULL)",
+            "INSERT INTO tickets (id, number, customer_id, contact_id, requester_name, channel, category, subject, status, priority, group_id, assignee_id, tags, locale, reported_at_us, reported_amount_minor, rating_score, rating_comment, rated_at_us, created_at_us, updated_at_us, solved_at_us, guest_key_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'new', $9, NULL, NULL, $10, $11, $12, $13, NULL, NULL, NULL, $14, $14, NULL, $15)",
         )
         .bind(id.clone())
         .bind(number)
@@ -463,6 +522,7 @@ impl Store {
         .bind(new.reported.at_us)
         .bind(new.reported.amount_minor)
         .bind(now_us)
+        .bind(guest_key_hash.map(str::to_owned))
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
@@ -484,13 +544,12 @@ impl Store {
             id: m.author_id.clone(),
             name: m.author_name.clone(),
         };
-        Self::insert_event(&mut tx, &id, &actor, "status", "", "new", now_us).await?;
-        let message = Self::insert_message(&self.keys, &mut tx, &id, m, delivery, now_us).await?;
-        self.route_new_ticket(&mut tx, &id, new.category, now_us)
+        Self::insert_event(&mut *tx, &id, &actor, "status", "", "new", now_us).await?;
+        let message = Self::insert_message(&self.keys, &mut *tx, &id, m, delivery, now_us).await?;
+        self.route_new_ticket(&mut *tx, &id, new.category, now_us)
             .await?;
-        crate::sla::recompute_on(&mut tx, &id, now_us).await?;
-        let ticket = Self::ticket_on(&mut tx, "id = $1", Bind1::Text(id), "").await?;
-        tx.commit().await.map_err(db_err)?;
+        crate::sla::recompute_on(&mut *tx, &id, now_us).await?;
+        let ticket = Self::ticket_on(&mut *tx, "id = $1", Bind1::Text(id), "").await?;
         Ok(MessageOutcome {
             message,
             ticket,
@@ -685,39 +744,29 @@ impl TicketRepo for Store {
         identity: &ContactIdentity,
         now_us: i64,
     ) -> Result<Contact, RepoError> {
-        let customer = identity.customer_id.as_ref().map(|c| c.to_string());
-        // Insert-or-ignore then read, so two deliveries from a new sender at once still
-        // end with one contact; a proven customer identity fills an empty customer_id.
-        // The channel identity (a phone number, an email) is stored encrypted; its blind
-        // index takes its place in the unique (channel, external_id) key.
-        let keys = &self.keys;
-        let id = new_id();
-        let index = contact_index(keys, identity.channel, &identity.external_id);
-        sqlx::query(
-            "INSERT INTO contacts (id, channel, external_id, external_ref, display_name, email, phone, customer_id, created_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (channel, external_id) DO UPDATE SET customer_id = COALESCE(contacts.customer_id, excluded.customer_id)",
-        )
-        .bind(id.clone())
-        .bind(identity.channel.as_str())
-        .bind(index.clone())
-        .bind(keys.encrypt(Field::CONTACT_EXTERNAL, &id, &identity.external_id)?)
-        .bind(identity.display_name.clone())
-        .bind(keys.encrypt_opt(Field::CONTACT_EMAIL, &id, identity.email.as_deref())?)
-        .bind(keys.encrypt_opt(Field::CONTACT_PHONE, &id, identity.phone.as_deref())?)
-        .bind(customer)
-        .bind(now_us)
-        .execute(&self.pool)
-        .await
-        .map_err(db_err)?;
-        let sql = format!(
-            "SELECT {CONTACT_COLUMNS} FROM contacts WHERE channel = $1 AND external_id = $2"
-        );
-        let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(identity.channel.as_str())
-            .bind(index)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(db_err)?;
-        contact_from_row(&self.keys, &row)
+        let mut conn = self.pool.acquire().await.map_err(db_err)?;
+        Self::upsert_contact_on(&self.keys, &mut conn, identity, now_us).await
+    }
+
+    async fn create_guest_ticket(
+        &self,
+        identity: &ContactIdentity,
+        new: &NewTicket,
+        key_hash: &str,
+        now_us: i64,
+    ) -> Result<(Contact, MessageOutcome), RepoError> {
+        // One write transaction for the whole intake (contact, ticket, key): the web
+        // form's hot path, and a failure leaves no contact without its ticket.
+        let mut tx = self.begin_write().await?;
+        let contact = Self::upsert_contact_on(&self.keys, &mut tx, identity, now_us).await?;
+        let mut new = new.clone();
+        new.requester = Requester::Contact(contact.id.clone());
+        new.first_message.author_id = contact.id.clone();
+        let outcome = self
+            .create_ticket_in(&mut tx, &new, None, Some(key_hash), now_us)
+            .await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok((contact, outcome))
     }
 
     async fn contact(&self, id: &str) -> Result<Contact, RepoError> {
@@ -1459,19 +1508,6 @@ impl TicketRepo for Store {
                 storage_key: col(&row, "storage_key")?,
             },
         ))
-    }
-
-    async fn set_guest_key(&self, ticket_id: &str, key_hash: &str) -> Result<(), RepoError> {
-        let done = sqlx::query("UPDATE tickets SET guest_key_hash = $1 WHERE id = $2")
-            .bind(key_hash.to_owned())
-            .bind(ticket_id.to_owned())
-            .execute(&self.pool)
-            .await
-            .map_err(db_err)?;
-        if done.rows_affected() == 0 {
-            return Err(RepoError::NotFound);
-        }
-        Ok(())
     }
 
     async fn ticket_by_guest_key(&self, key_hash: &str) -> Result<Ticket, RepoError> {

@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use domain::calendar::{
-    BusinessCalendar, CalendarSpec, Callback, CallbackState, Holiday, OpeningInterval,
+    BusinessCalendar, CalendarSpec, Callback, CallbackState, Holiday, MakeUpDay, OpeningInterval,
     StoredCalendar,
 };
 use domain::ticket::Channel;
@@ -40,6 +40,18 @@ pub struct HolidayBody {
     pub name: String,
 }
 
+/// A make-up working day (China's 调休).
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkdayBody {
+    /// Local date, `YYYY-MM-DD`.
+    pub date: String,
+    /// Name.
+    pub name: String,
+    /// The weekday whose hours it keeps: 0 = Monday … 6 = Sunday.
+    pub works_as: u8,
+}
+
 /// A calendar.
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -53,6 +65,9 @@ pub struct CalendarBody {
     /// Holidays.
     #[serde(default)]
     pub holidays: Vec<HolidayBody>,
+    /// Make-up working days.
+    #[serde(default)]
+    pub workdays: Vec<WorkdayBody>,
 }
 
 /// A stored calendar.
@@ -137,10 +152,28 @@ impl CalendarBody {
             }
         }
         holidays.sort_by_key(|h| h.date);
+        let mut workdays: Vec<MakeUpDay> = Vec::new();
+        for w in &self.workdays {
+            match w.date.trim().parse::<jiff::civil::Date>() {
+                Ok(date) => workdays.push(MakeUpDay {
+                    date,
+                    name: w.name.trim().chars().take(100).collect(),
+                    works_as: w.works_as,
+                }),
+                Err(_) => errors.push(ValidationError::field(
+                    "workdays",
+                    "invalid_format",
+                    format!("{:?}: a date such as 2026-01-04", w.date),
+                )),
+            }
+        }
+        workdays.sort_by_key(|w| w.date);
+        // Duplicates, clashes with holidays and weekdays out of range: the calendar says.
         let spec = CalendarSpec {
             time_zone: self.time_zone.trim().to_owned(),
             intervals,
             holidays,
+            workdays,
         };
         if let Err(e) = BusinessCalendar::new(spec.clone()) {
             errors.push(e);
@@ -171,6 +204,16 @@ impl CalendarBody {
                 .map(|h| HolidayBody {
                     date: h.date.to_string(),
                     name: h.name.clone(),
+                })
+                .collect(),
+            workdays: c
+                .spec
+                .workdays
+                .iter()
+                .map(|w| WorkdayBody {
+                    date: w.date.to_string(),
+                    name: w.name.clone(),
+                    works_as: w.works_as,
                 })
                 .collect(),
         }

@@ -4,8 +4,8 @@
 
 use super::{Chrome, PageUser, csrf_ok, error_page, render, same_origin};
 use crate::api::calendars::{
-    AssignmentsBody, CalendarBody, HolidayBody, IntervalBody, calendar_views, check_calendar_id,
-    save_assignments,
+    AssignmentsBody, CalendarBody, HolidayBody, IntervalBody, WorkdayBody, calendar_views,
+    check_calendar_id, save_assignments,
 };
 use crate::auth::{AdminOnly, SupportStaff};
 use crate::error::ApiError;
@@ -131,6 +131,39 @@ fn parse_holidays(text: &str) -> Vec<HolidayBody> {
                 date: date.to_owned(),
                 name: name.trim().to_owned(),
             }
+        })
+        .collect()
+}
+
+fn workdays_text(body: &CalendarBody) -> String {
+    body.workdays
+        .iter()
+        .map(|w| {
+            let day = DAYS.get(usize::from(w.works_as)).copied().unwrap_or("?");
+            format!("{} {day} {}", w.date, w.name)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Parses make-up day lines ("2026-01-04 Mon name"); a line that cannot be read is named
+/// in the error. Dates are checked with the rest of the calendar.
+fn parse_workdays(text: &str) -> Result<Vec<WorkdayBody>, String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let mut parts = l.splitn(3, char::is_whitespace);
+            let date = parts.next().unwrap_or_default();
+            let works_as = parts
+                .next()
+                .and_then(day_index)
+                .ok_or_else(|| l.to_owned())?;
+            Ok(WorkdayBody {
+                date: date.to_owned(),
+                name: parts.next().unwrap_or_default().trim().to_owned(),
+                works_as,
+            })
         })
         .collect()
 }
@@ -294,6 +327,7 @@ struct EditPage {
     time_zone: String,
     hours: String,
     holidays: String,
+    workdays: String,
     errors: Vec<String>,
     saved: bool,
 }
@@ -316,6 +350,7 @@ async fn edit(
             time_zone: "Asia/Jakarta".into(),
             intervals: parse_hours("Mon-Fri 08:00-17:00").unwrap_or_default(),
             holidays: Vec::new(),
+            workdays: Vec::new(),
         },
         Err(e) => return error_page(&state, locale, &e.into()),
     };
@@ -323,6 +358,7 @@ async fn edit(
         chrome: user.ctx.chrome(),
         hours: hours_text(&body),
         holidays: holidays_text(&body),
+        workdays: workdays_text(&body),
         id,
         name: body.name,
         time_zone: body.time_zone,
@@ -344,9 +380,18 @@ struct EditForm {
     hours: String,
     #[serde(default)]
     holidays: String,
+    #[serde(default)]
+    workdays: String,
     /// `save`, or `import-ID` / `import-CN` to add the shipped holidays to the list.
     #[serde(default)]
     action: String,
+}
+
+/// The form again with its errors, as 422.
+fn refused(state: &AppState, locale: domain::Locale, page: &EditPage) -> Response {
+    let mut resp = render(state, locale, page);
+    *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    resp
 }
 
 async fn save(
@@ -371,14 +416,17 @@ async fn save(
         time_zone: form.time_zone.clone(),
         hours: form.hours.clone(),
         holidays: form.holidays.clone(),
+        workdays: form.workdays.clone(),
         errors: Vec::new(),
         saved: false,
     };
     if let Some(country) = form.action.strip_prefix("import-") {
         // Adds the shipped holidays the list does not have yet; nothing is saved until the
         // admin has looked at them and saves.
-        match crate::calendars::shipped_holidays(country) {
-            Ok(shipped) => {
+        let shipped = crate::calendars::shipped_holidays(country)
+            .and_then(|h| Ok((h, crate::calendars::shipped_workdays(country)?)));
+        match shipped {
+            Ok((shipped, shipped_workdays)) => {
                 let mut current = parse_holidays(&form.holidays);
                 for h in shipped {
                     let date = h.date.to_string();
@@ -392,6 +440,27 @@ async fn save(
                     .map(|h| format!("{} {}", h.date, h.name))
                     .collect::<Vec<_>>()
                     .join("\n");
+                // Make-up days too; a line that cannot be read stays as typed.
+                if let Ok(mut current) = parse_workdays(&form.workdays) {
+                    for w in shipped_workdays {
+                        let date = w.date.to_string();
+                        if !current.iter().any(|c| c.date == date) {
+                            current.push(WorkdayBody {
+                                date,
+                                name: w.name,
+                                works_as: w.works_as,
+                            });
+                        }
+                    }
+                    current.sort_by(|a, b| a.date.cmp(&b.date));
+                    page.workdays = workdays_text(&CalendarBody {
+                        name: String::new(),
+                        time_zone: String::new(),
+                        intervals: Vec::new(),
+                        holidays: Vec::new(),
+                        workdays: current,
+                    });
+                }
                 return render(&state, locale, &page);
             }
             Err(e) => return error_page(&state, locale, &ApiError::Unexpected(e)),
@@ -402,9 +471,15 @@ async fn save(
         Err(line) => {
             page.errors
                 .push(tr.t1("calendar-bad-hours-line", "line", &line));
-            let mut resp = render(&state, locale, &page);
-            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            return resp;
+            return refused(&state, locale, &page);
+        }
+    };
+    let workdays = match parse_workdays(&form.workdays) {
+        Ok(w) => w,
+        Err(line) => {
+            page.errors
+                .push(tr.t1("calendar-bad-workday-line", "line", &line));
+            return refused(&state, locale, &page);
         }
     };
     let body = CalendarBody {
@@ -412,6 +487,7 @@ async fn save(
         time_zone: form.time_zone.clone(),
         intervals,
         holidays: parse_holidays(&form.holidays),
+        workdays,
     };
     let parsed = body.parse();
     match parsed {
@@ -432,9 +508,7 @@ async fn save(
         }
         Err(v) => {
             page.errors = v.errors.iter().map(|e| e.message.clone()).collect();
-            let mut resp = render(&state, locale, &page);
-            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            resp
+            refused(&state, locale, &page)
         }
     }
 }
@@ -598,6 +672,7 @@ mod tests {
             time_zone: "Asia/Jakarta".into(),
             intervals: parse_hours(text).unwrap(),
             holidays: vec![],
+            workdays: vec![],
         };
         assert_eq!(body.intervals.len(), 5 + 2 + 1);
         assert_eq!(hours_text(&body), text);

@@ -803,7 +803,8 @@ const CHART_ROW: i64 = 30;
 /// One bar, placed.
 pub(super) struct Bar {
     pub label: String,
-    pub value: i64,
+    /// The value as written beside the bar and in the table.
+    pub shown: String,
     pub y: i64,
     pub text_y: i64,
     pub width: i64,
@@ -837,10 +838,46 @@ fn chart(
 ) -> Chart {
     let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1);
     let total: i64 = rows.iter().map(|r| r.1).sum();
+    let summary = tr.t1("console-chart-summary", "total", &total.to_string());
+    let rows = rows
+        .into_iter()
+        .map(|(label, value)| (label, value, value.to_string()))
+        .collect();
+    let mut c = scaled_chart(id, tr, title_key, label_header, rows, max, summary);
+    c.value_header = tr.t("console-chart-count");
+    c
+}
+
+/// A chart whose bars are shares (0–100) drawn against 100, each shown with its own text.
+fn percent_chart(
+    id: &'static str,
+    tr: &Tr,
+    title_key: &str,
+    label_header: String,
+    rows: Vec<(String, i64, String)>,
+    summary: String,
+) -> Chart {
+    let mut c = scaled_chart(id, tr, title_key, label_header, rows, 100, summary);
+    c.value_header = tr.t("console-chart-percent");
+    c
+}
+
+/// Places the bars of `rows` (label, value, text shown) on a scale whose full width is
+/// `max`.
+fn scaled_chart(
+    id: &'static str,
+    tr: &Tr,
+    title_key: &str,
+    label_header: String,
+    rows: Vec<(String, i64, String)>,
+    max: i64,
+    summary: String,
+) -> Chart {
+    let max = max.max(1);
     let bars = rows
         .into_iter()
         .enumerate()
-        .map(|(i, (label, value))| {
+        .map(|(i, (label, value, shown))| {
             let y = 8 + i as i64 * CHART_ROW;
             // A bar of a few units is still visible, so "1" never looks like "0".
             let width = if value > 0 {
@@ -850,7 +887,7 @@ fn chart(
             };
             Bar {
                 label,
-                value,
+                shown,
                 y,
                 text_y: y + 15,
                 width,
@@ -861,15 +898,24 @@ fn chart(
     let title = tr.t(title_key);
     Chart {
         id,
-        summary: tr.t1("console-chart-summary", "total", &total.to_string()),
+        summary,
         title,
         label_header,
-        value_header: tr.t("console-chart-count"),
+        value_header: String::new(),
         height: 16 + bars.len() as i64 * CHART_ROW,
         bars,
         width: CHART_WIDTH,
         label_x: CHART_LABELS - 10,
         bar_x: CHART_LABELS,
+    }
+}
+
+/// "75% (3/4)", or a dash when there is nothing to divide.
+fn share(part: i64, whole: i64) -> String {
+    if whole == 0 {
+        "—".into()
+    } else {
+        format!("{}% ({part}/{whole})", part * 100 / whole)
     }
 }
 
@@ -895,7 +941,7 @@ async fn dashboard(State(state): State<AppState>, user: PageUser<SupervisorOrAdm
     let locale = user.ctx.tr.locale;
     let since = crate::now_us() - DASHBOARD_DAYS * 86_400_000_000;
     let loaded = async {
-        let stats = state.repo.dashboard_stats(since).await?;
+        let stats = state.repo.dashboard_stats(since, crate::now_us()).await?;
         let deflection = state.repo.deflection_counts(since).await?;
         Ok::<_, ApiError>((stats, deflection))
     };
@@ -908,6 +954,11 @@ async fn dashboard(State(state): State<AppState>, user: PageUser<SupervisorOrAdm
     let fr = &stats.first_response;
     let sat = &stats.satisfaction;
     let shown = deflected + continued;
+    let (met, decided) = stats
+        .sla
+        .targets
+        .iter()
+        .fold((0, 0), |(m, d), t| (m + t.met, d + t.met + t.missed));
     let figures = vec![
         Figure {
             label: tr.t("console-dash-open"),
@@ -937,14 +988,32 @@ async fn dashboard(State(state): State<AppState>, user: PageUser<SupervisorOrAdm
         },
         Figure {
             label: tr.t("console-dash-deflection"),
-            value: if shown == 0 {
-                "—".into()
-            } else {
-                format!("{}% ({deflected}/{shown})", deflected * 100 / shown)
-            },
+            value: share(deflected, shown),
             testid: "figure-deflection",
         },
+        Figure {
+            label: tr.t("console-dash-sla"),
+            value: share(met, decided),
+            testid: "figure-sla",
+        },
     ];
+    let sla_rows = stats
+        .sla
+        .targets
+        .iter()
+        .filter_map(|t| {
+            let percent = t.percent()?;
+            Some((
+                tr.t(&format!(
+                    "sla-target-{}",
+                    t.target.as_str().replace('_', "-")
+                )),
+                percent,
+                share(t.met, t.met + t.missed),
+            ))
+        })
+        .collect::<Vec<_>>();
+    let running: i64 = stats.sla.targets.iter().map(|t| t.running).sum();
     let category_header = tr.t("staff-tickets-category");
     let bucket_labels =
         (0..=FIRST_RESPONSE_BOUNDS_MIN.len()).map(|i| tr.t(&format!("console-frt-{i}")));
@@ -970,6 +1039,14 @@ async fn dashboard(State(state): State<AppState>, user: PageUser<SupervisorOrAdm
                 .iter()
                 .map(|c| (tr.t(&format!("ticket-channel-{}", c.key)), c.count))
                 .collect(),
+        ),
+        percent_chart(
+            "sla",
+            tr,
+            "console-chart-sla",
+            tr.t("console-chart-target"),
+            sla_rows,
+            tr.t1("console-chart-sla-summary", "running", &running.to_string()),
         ),
         chart(
             "first-response",

@@ -286,6 +286,12 @@ struct TicketRow {
     priority_code: &'static str,
     assignee: String,
     updated: String,
+    /// The earliest running SLA due time, in the console's zone ("" when none runs).
+    due: String,
+    /// The same in µs for scripts and tests ("" when none runs).
+    due_us: String,
+    /// Whether that due time has passed.
+    overdue: bool,
 }
 
 #[derive(Template)]
@@ -377,6 +383,7 @@ async fn list(
         Ok(v) => v,
         Err(e) => return error_page(&state, locale, &e),
     };
+    let now = crate::now_us();
     let rows = page
         .items
         .iter()
@@ -397,6 +404,13 @@ async fn list(
                 .and_then(|a| names.get(a.as_str()).cloned())
                 .unwrap_or_default(),
             updated: local_time(t.updated_at_us, CONSOLE_TIME_ZONE),
+            due: t
+                .sla
+                .next_due_us
+                .map(|d| local_time(d, CONSOLE_TIME_ZONE))
+                .unwrap_or_default(),
+            due_us: t.sla.next_due_us.map(|d| d.to_string()).unwrap_or_default(),
+            overdue: t.sla.next_due_us.is_some_and(|d| d <= now),
         })
         .collect();
     let ticked: Vec<&str> = if preset == "all" {

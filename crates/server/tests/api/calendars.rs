@@ -408,6 +408,68 @@ async fn admins_edit_calendars_on_a_page_and_agents_cannot() {
     let saved = app.store.calendar("jakarta").await.unwrap();
     assert_eq!(saved.spec.intervals.len(), 6);
     assert_eq!(saved.spec.holidays.len(), 1);
+    // China: importing brings the make-up working days (调休) with the holidays; saved,
+    // they open the calendar on that Sunday with Monday's hours.
+    let a = app
+        .post_form(
+            "/staff/calendars/shanghai",
+            &[
+                ("csrf", &csrf),
+                ("name", "Shanghai"),
+                ("time_zone", "Asia/Shanghai"),
+                ("hours", "Mon-Fri 09:00-18:00"),
+                ("holidays", ""),
+                ("workdays", ""),
+                ("action", "import-CN"),
+            ],
+            Some(&cookie),
+        )
+        .await;
+    assert!(a.body.contains("2026-01-04 Mon 元旦调休上班"), "{}", a.body);
+    assert!(a.body.contains("2026-10-10 Mon 国庆节调休上班"));
+    let form = |workdays: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("name", "Shanghai".to_owned()),
+            ("time_zone", "Asia/Shanghai".to_owned()),
+            ("hours", "Mon-Fri 09:00-18:00".to_owned()),
+            ("holidays", "2026-01-01 元旦\n2026-01-02 元旦".to_owned()),
+            ("workdays", workdays.to_owned()),
+            ("action", "save".to_owned()),
+        ]
+    };
+    let post = |fields: Vec<(&'static str, String)>| {
+        let app = &app;
+        let cookie = cookie.clone();
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.post_form("/staff/calendars/shanghai", &fields, Some(&cookie))
+                .await
+        }
+    };
+    let a = post(form("2026-01-04 Someday 元旦调休上班")).await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(a.body.contains("2026-01-04 Someday"), "the line is named");
+    let a = post(form("2026-01-02 Mon clash")).await;
+    assert_eq!(
+        a.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a holiday cannot be worked"
+    );
+    let a = post(form("2026-01-04 Mon 元旦调休上班")).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let saved = app.store.calendar("shanghai").await.unwrap();
+    assert_eq!(saved.spec.workdays.len(), 1);
+    let cal = domain::calendar::BusinessCalendar::try_from(&saved).unwrap();
+    assert!(
+        cal.is_open("2026-01-04T02:00:00Z".parse().unwrap()),
+        "Sunday 10:00 CST"
+    );
+    let page = app.page("/staff/calendars/shanghai", Some(&cookie)).await;
+    assert!(
+        page.body.contains("2026-01-04 Mon 元旦调休上班"),
+        "shown back"
+    );
     // Missing CSRF is refused.
     let a = app
         .post_form(
@@ -455,5 +517,17 @@ fn the_shipped_holidays_cover_both_years_and_both_countries() {
     assert!(
         cn.iter()
             .any(|h| h.date.to_string() == "2026-02-17" && h.name == "春节")
+    );
+    // China's make-up working days fall on weekends and never on a holiday.
+    let workdays = server::calendars::shipped_workdays("CN").unwrap();
+    assert!(workdays.len() >= 5);
+    for w in &workdays {
+        assert!(w.date.weekday().to_monday_zero_offset() >= 5, "{}", w.date);
+        assert!(!cn.iter().any(|h| h.date == w.date), "{}", w.date);
+    }
+    assert!(
+        server::calendars::shipped_workdays("ID")
+            .unwrap()
+            .is_empty()
     );
 }

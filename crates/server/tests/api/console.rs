@@ -1101,7 +1101,7 @@ async fn the_dashboard_counts_a_known_day() {
 
     let stats = app
         .store
-        .dashboard_stats(now - 30 * 24 * 60 * MINUTE)
+        .dashboard_stats(now - 30 * 24 * 60 * MINUTE, now)
         .await
         .unwrap();
     let counts = |v: &[domain::console::CountBy]| {
@@ -1141,7 +1141,9 @@ async fn the_dashboard_counts_a_known_day() {
     assert!(b.contains("data-testid=\"figure-satisfaction\">4.00 / 5 (2)<"));
     assert!(b.contains("data-testid=\"figure-deflection\">75% (3/4)<"));
     // Charts are inline SVG with a title and description, and their numbers as a table.
-    assert_eq!(b.matches("<svg ").count(), 5);
+    assert_eq!(b.matches("<svg ").count(), 6);
+    // No SLA policy here: no target decided, so no share either.
+    assert!(b.contains("data-testid=\"figure-sla\">—<"));
     assert!(b.contains("<title id=\"by-category-title\">Open tickets by category</title>"));
     assert!(b.contains("aria-labelledby=\"by-category-title by-category-desc\""));
     assert!(b.contains("<th scope=\"row\">Refund</th><td class=\"num\">1</td>"));

@@ -42,6 +42,7 @@ async fn office(app: &TestApp, holidays: Vec<Holiday>) {
             })
             .collect(),
         holidays,
+        workdays: Vec::new(),
     };
     app.store
         .save_calendar(&StoredCalendar {
@@ -664,5 +665,76 @@ async fn merging_a_duplicate_stops_its_clocks() {
             .unwrap()
             .is_empty(),
         "nothing left to fire on a closed duplicate"
+    );
+}
+
+#[tokio::test]
+async fn the_dashboard_counts_targets_met_missed_and_still_running() {
+    use domain::console::ConsoleRepo;
+    let app = spawn_app().await;
+    office(&app, new_year()).await;
+    policies(
+        &app,
+        json!([{"name": "Normal", "targets": {"first_response_minutes": 60, "resolution_minutes": 480}}]),
+    )
+    .await;
+    // Monday 4 January 2027, office from 08:00: answered in 30 minutes (met), answered in
+    // two hours (missed), never answered by noon (missed, still running), and opened at
+    // 11:30 (30 of its 60 minutes left at noon: not decided).
+    let in_time = ticket_at(&app, wib(2027, 1, 4, 9, 0), Priority::Normal).await;
+    say(
+        &app,
+        &in_time,
+        agent_says(&app, "On it."),
+        None,
+        wib(2027, 1, 4, 9, 30),
+    )
+    .await;
+    let late = ticket_at(&app, wib(2027, 1, 4, 9, 0), Priority::Normal).await;
+    say(
+        &app,
+        &late,
+        agent_says(&app, "Sorry."),
+        None,
+        wib(2027, 1, 4, 11, 0),
+    )
+    .await;
+    ticket_at(&app, wib(2027, 1, 4, 9, 0), Priority::Normal).await;
+    ticket_at(&app, wib(2027, 1, 4, 11, 30), Priority::Normal).await;
+
+    let stats = app
+        .store
+        .dashboard_stats(wib(2027, 1, 1, 0, 0), wib(2027, 1, 4, 12, 0))
+        .await
+        .unwrap();
+    let of = |target: &str| {
+        let t = stats
+            .sla
+            .targets
+            .iter()
+            .find(|t| t.target.as_str() == target)
+            .unwrap();
+        (t.met, t.missed, t.running)
+    };
+    assert_eq!(of("first_response"), (1, 2, 1));
+    assert_eq!(
+        of("resolution"),
+        (0, 0, 4),
+        "eight hours: all still running"
+    );
+    assert_eq!(of("next_response"), (0, 0, 0), "no target in the policy");
+    assert_eq!(stats.sla.targets[0].percent(), Some(33));
+    // A period that starts after these tickets counts none of them.
+    let later = app
+        .store
+        .dashboard_stats(wib(2027, 1, 5, 0, 0), wib(2027, 1, 5, 12, 0))
+        .await
+        .unwrap();
+    assert!(
+        later
+            .sla
+            .targets
+            .iter()
+            .all(|t| t.met + t.missed + t.running == 0)
     );
 }
