@@ -604,6 +604,19 @@ impl PrivacyRepo for Store {
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
+        // Every changed ticket goes through the SLA recompute, as every ticket change does
+        // (the requester's name does not move a clock, but the rule holds for all).
+        let changed = sqlx::query(AssertSqlSafe(format!(
+            "SELECT id FROM tickets WHERE {scope1}"
+        )))
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        for row in &changed {
+            let ticket: String = col(row, "id")?;
+            crate::sla::recompute_on(&mut tx, &ticket, now_us).await?;
+        }
         // Caller numbers of their calls and call-backs, and replies still waiting to go
         // to a platform (which would need the identity just erased).
         let erased_calls = sqlx::query(AssertSqlSafe(format!(
