@@ -189,6 +189,8 @@ step_browser() {
     export PAYDESK__CHANNELS__MESSENGER__API_BASE="http://127.0.0.1:$PAYDESK_FAKE_GRAPH_PORT"
     # Reset links and other notices are readable on /dev/mailbox for the browser tests.
     export PAYDESK__SECURITY__DEV_MAILBOX=true
+    # The demo data is encrypted with the public development key (no keys configured).
+    export PAYDESK__ENCRYPTION__DEVELOPMENT_KEY=true
 
     local port
     port=$(free_port "${PAYDESK_TEST_PORT:-18080}")

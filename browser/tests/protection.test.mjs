@@ -63,7 +63,9 @@ async function freshCustomers(n) {
     method: 'POST',
     body: { audience: 'staff', login: 'admin@demo.paydesk.id', password: DEMO.password },
   });
-  const page = await api('/api/v1/customers?q=example.com&limit=100', { token });
+  // Emails are encrypted at rest and match only whole, so no search by domain: the
+  // first page of customers, those with an email.
+  const page = await api('/api/v1/customers?limit=100', { token });
   const found = [];
   for (const c of page.items) {
     if (!c.email || c.status !== 'active' || c.email === DEMO.customer.login) continue;

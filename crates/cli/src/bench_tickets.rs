@@ -207,6 +207,8 @@ impl Server {
         }
         cmd.args(["serve", "--bind", &format!("127.0.0.1:{port}")])
             .env("DATABASE_URL", url)
+            // The scratch database was seeded with the development key ring.
+            .env("PAYDESK__ENCRYPTION__DEVELOPMENT_KEY", "true")
             .env(
                 "PAYDESK__FILES__DIR",
                 scratch.join("files").display().to_string(),

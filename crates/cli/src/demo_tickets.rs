@@ -404,7 +404,7 @@ async fn phone_tickets(store: &Store, now: i64) -> anyhow::Result<u32> {
                 &ContactIdentity {
                     channel: Channel::Phone,
                     external_id: number.to_owned(),
-                    display_name: number.to_owned(),
+                    display_name: server::channels::telephony::masked_number(number),
                     email: None,
                     phone: Some(number.to_owned()),
                     customer_id: customer,
@@ -420,7 +420,10 @@ async fn phone_tickets(store: &Store, now: i64) -> anyhow::Result<u32> {
             requester: Requester::Contact(contact.id.clone()),
             channel: Channel::Phone,
             category,
-            subject: format!("Phone call from {number}"),
+            subject: format!(
+                "Phone call from {}",
+                server::channels::telephony::masked_number(number)
+            ),
             priority: Priority::Normal,
             locale: Locale::Id,
             links: Vec::new(),
@@ -432,7 +435,10 @@ async fn phone_tickets(store: &Store, now: i64) -> anyhow::Result<u32> {
                     ActorKind::System,
                     "",
                     "paydesk",
-                    &format!("Incoming call from {number}"),
+                    &format!(
+                        "Incoming call from {}",
+                        server::channels::telephony::masked_number(number)
+                    ),
                     Channel::Phone,
                     format!("call:{call_id}"),
                 )

@@ -6,6 +6,7 @@ pub mod bench_tickets;
 pub mod demo;
 pub mod demo_tickets;
 pub mod kb;
+pub mod keys;
 pub mod settings;
 
 use anyhow::Context;
@@ -73,6 +74,12 @@ pub enum Command {
         /// Import or export.
         #[command(subcommand)]
         action: KbAction,
+    },
+    /// Encryption keys of personal data at rest: generate, rotate.
+    Keys {
+        /// What to do.
+        #[command(subcommand)]
+        action: KeysAction,
     },
     /// Inspect configuration.
     Config {
@@ -193,6 +200,18 @@ pub enum AuditAction {
     Verify,
 }
 
+/// `paydesk keys …`.
+#[derive(Debug, Subcommand)]
+pub enum KeysAction {
+    /// Print a new random data key and index key (base64) for the configuration.
+    Generate,
+    /// Re-encrypt every encrypted value under `encryption.active_key`; the old keys must
+    /// stay configured until it has finished, and can be removed afterwards.
+    Rotate,
+    /// How many values each configured key still encrypts.
+    Status,
+}
+
 /// `paydesk config …`.
 #[derive(Debug, Subcommand)]
 pub enum ConfigAction {
@@ -231,6 +250,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 Err(broken) => anyhow::bail!("audit log tampered with: {broken}"),
             }
         }
+        Command::Keys { action } => keys::run(&config, action).await,
         Command::Migrate => {
             init_logging(&config);
             let store = open_store(&config).await?;
@@ -363,6 +383,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             serve: then_serve,
             ..
         } => {
+            // The demo is for trying paydesk out: without configured keys its data is
+            // encrypted with the public development key (serve it with the same setting).
+            let mut config = config;
+            if config.encryption.keys.is_empty() && !config.encryption.development_key {
+                config.encryption.development_key = true;
+                eprintln!(
+                    "note: no encryption keys configured; the demo data uses the public development key \
+                     (serve it with PAYDESK__ENCRYPTION__DEVELOPMENT_KEY=true)"
+                );
+            }
             let store = open_store(&config).await?;
             demo::seed(&store, &config, customers).await?;
             // The help center starts with the repository's knowledge base, once: an
@@ -377,7 +407,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 init_logging(&config);
                 // The demo is for trying paydesk out: reset links and the other notices
                 // are readable on /dev/mailbox.
-                let mut config = config;
                 config.security.dev_mailbox = true;
                 serve(store, config).await?;
             }
@@ -393,11 +422,14 @@ fn store_backend_name(store: &Store) -> &'static str {
     }
 }
 
-async fn open_store(config: &Config) -> anyhow::Result<Store> {
+pub(crate) async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    // A missing key is a startup error here, before anything is read or written.
+    let keys = config.encryption.key_ring()?;
     Store::open(&StoreOptions {
         url: config.database.url.clone(),
         max_connections: config.database.max_connections,
         sqlite_full_sync: config.database.sqlite_full_sync,
+        keys: Arc::new(keys),
     })
     .await
     .with_context(|| {

@@ -84,10 +84,17 @@ impl AccountStatus {
     }
 }
 
-/// A syntactically valid, lower-cased email address.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// A syntactically valid, lower-cased email address. `Debug` hides it: contact details
+/// are personal data and must not reach logs.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Email(String);
+
+impl fmt::Debug for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Email(***)")
+    }
+}
 
 impl Email {
     /// Accepts `local@domain.tld`, trimmed and lower-cased; at most 254 characters (RFC 5321).
@@ -120,10 +127,16 @@ impl Email {
     }
 }
 
-/// A phone number in E.164 form (`+6281234567890`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// A phone number in E.164 form (`+6281234567890`). `Debug` hides it (personal data).
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Phone(String);
+
+impl fmt::Debug for Phone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Phone(***)")
+    }
+}
 
 impl Phone {
     /// Accepts E.164 with optional spaces and dashes; a leading `0` is read as an

@@ -36,6 +36,7 @@ pub mod ledger;
 pub mod locale;
 pub mod money;
 pub mod page;
+pub mod privacy;
 pub mod protection;
 pub mod region;
 pub mod repo;

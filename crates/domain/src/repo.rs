@@ -636,6 +636,7 @@ pub trait Repository:
     + crate::calendar::CalendarRepo
     + crate::console::ConsoleRepo
     + crate::protection::ProtectionRepo
+    + crate::privacy::PrivacyRepo
 {
     /// Cheap round trip to the database, for readiness checks.
     async fn ping(&self) -> Result<(), RepoError>;

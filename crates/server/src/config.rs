@@ -3,8 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The whole configuration.
-#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+/// The whole configuration. `Debug` prints the redacted copy (no keys, tokens or
+/// database passwords), so logging it is safe.
+#[derive(Clone, Serialize, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// HTTP listener and limits.
@@ -21,6 +22,76 @@ pub struct Config {
     pub files: FilesConfig,
     /// Sign-in throttling and locks, rate limits, password reset, two-step sign-in.
     pub security: crate::protection::SecurityConfig,
+    /// Keys that encrypt personal data at rest.
+    pub encryption: EncryptionConfig,
+}
+
+/// Encryption at rest (TOTP secrets, customers' and contacts' email and phone numbers,
+/// caller numbers). Keys are 32 random bytes in base64 (`paydesk keys generate`).
+///
+/// Rotation: add the new key under a new id, make it `active_key`, run
+/// `paydesk keys rotate`, then remove the old key. Until rotation completes the old key
+/// must stay: values under it are read with it.
+#[derive(Clone, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct EncryptionConfig {
+    /// Data keys by id (lower-case letters, digits, `-`, `_`), e.g. `{ k2026 = "…" }`.
+    pub keys: std::collections::BTreeMap<String, domain::privacy::Secret>,
+    /// The id of the key that encrypts new values.
+    pub active_key: String,
+    /// Key of the blind indexes (keyed HMAC) that find customers by email or phone.
+    /// Separate from the data keys and not rotated with them.
+    pub index_key: domain::privacy::Secret,
+    /// Use the public development key when no keys are configured (demo, tests). Never
+    /// in production: its bytes are in the source code.
+    pub development_key: bool,
+}
+
+impl std::fmt::Debug for EncryptionConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EncryptionConfig")
+            .field("keys", &self.keys.keys().collect::<Vec<_>>())
+            .field("active_key", &self.active_key)
+            .field("index_key", &self.index_key)
+            .field("development_key", &self.development_key)
+            .finish()
+    }
+}
+
+impl EncryptionConfig {
+    /// The key ring, or a clear error saying what is missing.
+    pub fn key_ring(&self) -> anyhow::Result<store::crypto::KeyRing> {
+        use anyhow::Context;
+        if self.keys.is_empty() {
+            anyhow::ensure!(
+                self.development_key,
+                "no encryption key is configured: paydesk encrypts personal data at rest. \
+                 Generate keys with `paydesk keys generate` and set encryption.keys.<id>, \
+                 encryption.active_key and encryption.index_key (or PAYDESK__ENCRYPTION__KEYS__<ID>, \
+                 PAYDESK__ENCRYPTION__ACTIVE_KEY, PAYDESK__ENCRYPTION__INDEX_KEY); on a \
+                 development machine, encryption.development_key = true uses a public key"
+            );
+            return Ok(store::crypto::KeyRing::development());
+        }
+        anyhow::ensure!(
+            !self.index_key.is_empty(),
+            "encryption.index_key is not set (32 bytes, base64; `paydesk keys generate`)"
+        );
+        let mut keys = Vec::new();
+        for (id, secret) in &self.keys {
+            let bytes = store::crypto::decode_key(secret.expose())
+                .with_context(|| format!("encryption.keys.{id}"))?;
+            keys.push((id.clone(), bytes));
+        }
+        let active = if self.active_key.is_empty() && keys.len() == 1 {
+            keys[0].0.clone()
+        } else {
+            self.active_key.clone()
+        };
+        let index =
+            store::crypto::decode_key(self.index_key.expose()).context("encryption.index_key")?;
+        Ok(store::crypto::KeyRing::new(&keys, &active, index)?)
+    }
 }
 
 /// Social and phone channels. A channel whose secret is empty is switched off: its
@@ -39,7 +110,7 @@ pub struct ChannelsConfig {
 }
 
 /// Facebook Messenger Platform.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MessengerConfig {
     /// The token Meta sends back in the GET verification challenge.
@@ -64,7 +135,7 @@ impl Default for MessengerConfig {
 }
 
 /// X Account Activity API.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct XConfig {
     /// The app's consumer secret: CRC answers and `x-twitter-webhooks-signature` use it.
@@ -86,7 +157,7 @@ impl Default for XConfig {
 }
 
 /// The phone hotline's telephony webhook.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TelephonyConfig {
     /// Shared secret signing each call event.
@@ -273,6 +344,12 @@ impl Config {
     pub fn redacted(&self) -> Config {
         let mut c = self.clone();
         c.database.url = redact_url(&c.database.url);
+        for key in c.encryption.keys.values_mut() {
+            *key = domain::privacy::Secret::new("***");
+        }
+        if !c.encryption.index_key.is_empty() {
+            c.encryption.index_key = domain::privacy::Secret::new("***");
+        }
         for secret in [
             &mut c.channels.messenger.app_secret,
             &mut c.channels.messenger.page_access_token,
@@ -286,6 +363,51 @@ impl Config {
             }
         }
         c
+    }
+}
+
+/// `set` or `unset`: whether a secret is configured, never its value.
+fn presence(secret: &str) -> &'static str {
+    if secret.is_empty() { "unset" } else { "set" }
+}
+
+impl std::fmt::Debug for MessengerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MessengerConfig")
+            .field("verify_token", &presence(&self.verify_token))
+            .field("app_secret", &presence(&self.app_secret))
+            .field("page_access_token", &presence(&self.page_access_token))
+            .field("api_base", &self.api_base)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for XConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("XConfig")
+            .field("consumer_secret", &presence(&self.consumer_secret))
+            .field("access_token", &presence(&self.access_token))
+            .field("api_base", &self.api_base)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for TelephonyConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TelephonyConfig")
+            .field("secret", &presence(&self.secret))
+            .field("tolerance_secs", &self.tolerance_secs)
+            .field("menu", &self.menu)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match serde_json::to_string(&self.redacted()) {
+            Ok(json) => write!(f, "Config {json}"),
+            Err(_) => f.write_str("Config { … }"),
+        }
     }
 }
 
@@ -314,6 +436,51 @@ pub fn redact_url(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_output_of_the_configuration_hides_every_secret() {
+        let mut c = Config::default();
+        c.database.url = "postgres://paydesk:hunter2@db/p".into();
+        c.channels.messenger.app_secret = "app-secret-1".into();
+        c.channels.telephony.secret = "tel-secret-1".into();
+        c.encryption
+            .keys
+            .insert("k1".into(), domain::privacy::Secret::new("data-key-bytes"));
+        c.encryption.index_key = domain::privacy::Secret::new("index-key-bytes");
+        let debug = format!("{c:?}");
+        for secret in [
+            "hunter2",
+            "app-secret-1",
+            "tel-secret-1",
+            "data-key-bytes",
+            "index-key-bytes",
+        ] {
+            assert!(!debug.contains(secret), "{secret} in {debug}");
+        }
+        assert!(!format!("{:?}", c.encryption).contains("data-key-bytes"));
+        assert!(!format!("{:?}", c.channels).contains("app-secret-1"));
+        assert!(!format!("{:?}", c.channels).contains("tel-secret-1"));
+        assert!(debug.contains("k1"), "key ids are not secret: {debug}");
+    }
+
+    #[test]
+    fn a_missing_key_is_a_clear_error_and_keys_must_be_valid() {
+        let mut e = EncryptionConfig::default();
+        let err = e.key_ring().unwrap_err().to_string();
+        assert!(err.contains("paydesk keys generate"), "{err}");
+        e.development_key = true;
+        assert_eq!(e.key_ring().unwrap().active_key_id(), "dev");
+        e.keys.insert(
+            "k1".into(),
+            domain::privacy::Secret::new(store::crypto::generate_key()),
+        );
+        assert!(e.key_ring().is_err(), "no index key");
+        e.index_key = domain::privacy::Secret::new(store::crypto::generate_key());
+        assert_eq!(e.key_ring().unwrap().active_key_id(), "k1");
+        e.keys
+            .insert("k2".into(), domain::privacy::Secret::new("not a key"));
+        assert!(format!("{:#}", e.key_ring().unwrap_err()).contains("encryption.keys.k2"));
+    }
 
     #[test]
     fn database_passwords_are_redacted() {

@@ -57,16 +57,24 @@ impl Store {
         }
         let customers: Vec<String> = (0..1000).map(|_| CustomerId::new().to_string()).collect();
         for (i, id) in customers.iter().enumerate() {
+            let phone = format!(
+                "+99{}{i:04}",
+                &run[run.len() - 6..]
+                    .bytes()
+                    .map(|b| (b % 10).to_string())
+                    .collect::<String>()
+            );
             sqlx::query(
-                "INSERT INTO customers (id, phone, display_name, name_key, locale, region_id, status, password_hash, created_at_us) \
-                 VALUES ($1, $2, $3, $4, 'en', $5, 'active', '!', $6)",
+                "INSERT INTO customers (id, phone, display_name, name_key, locale, region_id, status, password_hash, created_at_us, phone_bidx) \
+                 VALUES ($1, $2, $3, $4, 'en', $5, 'active', '!', $6, $7)",
             )
             .bind(id.clone())
-            .bind(format!("+99{}{i:04}", &run[run.len() - 6..].bytes().map(|b| (b % 10).to_string()).collect::<String>()))
+            .bind(self.keys.encrypt(crate::crypto::Field::CUSTOMER_PHONE, id, &phone)?)
             .bind(format!("Bench Customer {i}"))
             .bind(format!("bench customer {i}"))
             .bind(region.clone())
             .bind(now_us)
+            .bind(self.keys.blind_index("phone", &phone))
             .execute(&self.pool)
             .await
             .map_err(db_err)?;

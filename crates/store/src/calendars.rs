@@ -1,5 +1,6 @@
 //! Business calendars, which one applies to a region or channel, and the call-back queue.
 
+use crate::crypto::{Field, KeyRing};
 use crate::{Backend, Store, col, db_err};
 use async_trait::async_trait;
 use domain::CustomerId;
@@ -24,12 +25,14 @@ fn calendar_from_row(row: &AnyRow) -> Result<StoredCalendar, RepoError> {
     })
 }
 
-fn callback_from_row(row: &AnyRow) -> Result<Callback, RepoError> {
+fn callback_from_row(keys: &KeyRing, row: &AnyRow) -> Result<Callback, RepoError> {
     let state: String = col(row, "state")?;
+    let id: String = col(row, "id")?;
+    let phone = keys.decrypt(Field::CALLBACK_PHONE, &id, &col::<String>(row, "phone")?)?;
     Ok(Callback {
-        id: col(row, "id")?,
+        id,
         ticket_id: col(row, "ticket_id")?,
-        phone: col(row, "phone")?,
+        phone,
         due_at_us: col(row, "due_at_us")?,
         state: CallbackState::parse(&state)
             .ok_or_else(|| RepoError::Unexpected(anyhow::anyhow!("bad call-back state")))?,
@@ -76,7 +79,7 @@ impl Store {
             .await
             .map_err(db_err)?
             .ok_or(RepoError::NotFound)?;
-        callback_from_row(&row)
+        callback_from_row(&self.keys, &row)
     }
 }
 
@@ -216,7 +219,7 @@ impl CalendarRepo for Store {
             .map_err(db_err)?
         {
             tx.commit().await.map_err(db_err)?;
-            return callback_from_row(&row);
+            return callback_from_row(&self.keys, &row);
         }
         let id = uuid::Uuid::now_v7().to_string();
         sqlx::query(
@@ -225,7 +228,7 @@ impl CalendarRepo for Store {
         )
         .bind(id.clone())
         .bind(ticket_id.to_owned())
-        .bind(phone.to_owned())
+        .bind(self.keys.encrypt(Field::CALLBACK_PHONE, &id, phone)?)
         .bind(due_at_us)
         .bind(now_us)
         .execute(&mut *tx)
@@ -244,7 +247,9 @@ impl CalendarRepo for Store {
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?;
-        rows.iter().map(callback_from_row).collect()
+        rows.iter()
+            .map(|r| callback_from_row(&self.keys, r))
+            .collect()
     }
 
     async fn claim_next_callback(

@@ -7,6 +7,7 @@
 //! same row readers, locks and history writer as every other ticket change.
 
 use super::{CALL_COLUMNS, TICKET_COLUMNS, call_from_row, new_id};
+use crate::crypto::KeyRing;
 use crate::wallet::{REFUND_COLUMNS, flag_from_row, refund_from_row};
 use crate::{Backend, Filters, Store, col, db_err};
 use async_trait::async_trait;
@@ -295,6 +296,7 @@ impl Store {
     /// platform's message id and the provider's call id, which stay unique to the
     /// originals.
     async fn copy_thread(
+        keys: &KeyRing,
         conn: &mut AnyConnection,
         source: &Ticket,
         target: &Ticket,
@@ -317,7 +319,7 @@ impl Store {
                     .map(|a| Attachment { id: new_id(), ..a })
                     .collect(),
             };
-            Self::insert_message(conn, &target.id, &copy, None, m.created_at_us).await?;
+            Self::insert_message(keys, conn, &target.id, &copy, None, m.created_at_us).await?;
         }
         for link in source.links.iter().filter(|l| !target.links.contains(l)) {
             sqlx::query(
@@ -340,11 +342,11 @@ impl Store {
             .await
             .map_err(db_err)?;
         for row in &calls {
-            let mut call = call_from_row(row)?;
+            let mut call = call_from_row(keys, row)?;
             call.id = new_id();
             call.ticket_id = target.id.clone();
             call.call_id = String::new();
-            Self::insert_call(conn, &call).await?;
+            Self::insert_call(keys, conn, &call).await?;
         }
         Ok(())
     }
@@ -503,7 +505,7 @@ impl ConsoleRepo for Store {
         if source.requester != target.requester {
             return Err(invalid(MergeRefusal::OtherRequester));
         }
-        Self::copy_thread(&mut tx, &source, &target, actor, now_us).await?;
+        Self::copy_thread(&self.keys, &mut tx, &source, &target, actor, now_us).await?;
         // The duplicate keeps its own thread, closed with a note pointing to the ticket
         // the conversation continues in; social platforms never get this note (it would
         // not be delivered), so there it is for staff only.
@@ -513,7 +515,7 @@ impl ConsoleRepo for Store {
             Visibility::Public
         };
         let note = system_note(&source, &notes.source, visibility);
-        Self::insert_message(&mut tx, &source.id, &note, None, now_us).await?;
+        Self::insert_message(&self.keys, &mut tx, &source.id, &note, None, now_us).await?;
         sqlx::query("UPDATE tickets SET status = 'closed', updated_at_us = $1 WHERE id = $2")
             .bind(now_us)
             .bind(source.id.clone())
@@ -534,7 +536,7 @@ impl ConsoleRepo for Store {
         let into = target.number.to_string();
         Self::insert_event(&mut tx, &source.id, actor, "merged_into", "", &into, now_us).await?;
         let note = system_note(&target, &notes.target, Visibility::Internal);
-        Self::insert_message(&mut tx, &target.id, &note, None, now_us).await?;
+        Self::insert_message(&self.keys, &mut tx, &target.id, &note, None, now_us).await?;
         let from = source.number.to_string();
         Self::insert_event(&mut tx, &target.id, actor, "merged_from", "", &from, now_us).await?;
         Self::touch(&mut tx, &target.id, now_us).await?;

@@ -2,6 +2,7 @@
 
 // Dynamic SQL here is assembled only from constant fragments (column lists, table
 // names chosen by a `match`); every value is bound, so `AssertSqlSafe` holds.
+use crate::crypto::{Field, KeyRing};
 use crate::{Filters, Order, Store, col, db_err, like_pattern};
 use async_trait::async_trait;
 use domain::repo::{Credential, CustomerQuery, IdentityRepo, RepoError};
@@ -17,6 +18,16 @@ const CUSTOMER_COLUMNS: &str =
     "id, email, phone, display_name, name_key, locale, region_id, status, created_at_us";
 const STAFF_COLUMNS: &str =
     "id, email, display_name, name_key, role, merchant_id, group_id, locale, status, created_at_us";
+
+/// Blind index of a customer's email (sign-in, uniqueness).
+pub(crate) fn email_index(keys: &KeyRing, email: &Email) -> String {
+    keys.blind_index("email", email.as_str())
+}
+
+/// Blind index of a customer's phone (sign-in, caller matching, uniqueness).
+pub(crate) fn phone_index(keys: &KeyRing, phone: &Phone) -> String {
+    keys.blind_index("phone", phone.as_str())
+}
 
 /// Sort key for names: case-folded so "budi" and "Budi" sort together on both backends.
 pub(crate) fn name_key(name: &str) -> String {
@@ -35,14 +46,24 @@ fn status_of(s: &str) -> Result<AccountStatus, RepoError> {
     AccountStatus::parse(s).ok_or_else(|| corrupt("status", s))
 }
 
-pub(crate) fn customer_from_row(row: &AnyRow) -> Result<Customer, RepoError> {
-    let email: Option<String> = col(row, "email")?;
-    let phone: Option<String> = col(row, "phone")?;
+/// Reads a customer row, decrypting the contact details.
+pub(crate) fn customer_from_row(keys: &KeyRing, row: &AnyRow) -> Result<Customer, RepoError> {
+    let id: String = col(row, "id")?;
+    let email = keys.decrypt_opt(
+        Field::CUSTOMER_EMAIL,
+        &id,
+        col::<Option<String>>(row, "email")?.as_deref(),
+    )?;
+    let phone = keys.decrypt_opt(
+        Field::CUSTOMER_PHONE,
+        &id,
+        col::<Option<String>>(row, "phone")?.as_deref(),
+    )?;
     let name: String = col(row, "display_name")?;
     let status: String = col(row, "status")?;
     let locale: String = col(row, "locale")?;
     Ok(Customer {
-        id: CustomerId::from_string(col::<String>(row, "id")?),
+        id: CustomerId::from_string(id),
         email: email
             .map(|e| Email::parse(&e).map_err(|_| corrupt("email", &e)))
             .transpose()?,
@@ -160,9 +181,10 @@ impl IdentityRepo for Store {
     }
 
     async fn customer_credential(&self, login: &LoginId) -> Result<Option<Credential>, RepoError> {
+        // Contact details are encrypted: the keyed blind index finds the row.
         let (column, value) = match login {
-            LoginId::Email(e) => ("email", e.as_str()),
-            LoginId::Phone(p) => ("phone", p.as_str()),
+            LoginId::Email(e) => ("email_bidx", email_index(&self.keys, e)),
+            LoginId::Phone(p) => ("phone_bidx", phone_index(&self.keys, p)),
         };
         let sql =
             format!("SELECT {CUSTOMER_COLUMNS}, password_hash FROM customers WHERE {column} = $1");
@@ -172,7 +194,7 @@ impl IdentityRepo for Store {
             .await
             .map_err(db_err)?;
         row.map(|row| {
-            let c = customer_from_row(&row)?;
+            let c = customer_from_row(&self.keys, &row)?;
             Ok(Credential {
                 principal: customer_principal(&c),
                 password_hash: col(&row, "password_hash")?,
@@ -225,7 +247,7 @@ impl IdentityRepo for Store {
             .fetch_optional(&self.pool)
             .await
             .map_err(db_err)?;
-        customer_from_row(&row.ok_or(RepoError::NotFound)?)
+        customer_from_row(&self.keys, &row.ok_or(RepoError::NotFound)?)
     }
 
     async fn list_customers(
@@ -241,9 +263,19 @@ impl IdentityRepo for Store {
             .map(str::trim)
             .filter(|t| !t.is_empty())
         {
+            // Email and phone are encrypted: they match whole (through the blind index),
+            // names match in part.
             let n = f.bind(like_pattern(text));
+            let e = f.bind(match Email::parse(text) {
+                Ok(email) => email_index(&self.keys, &email),
+                Err(_) => String::new(),
+            });
+            let p = f.bind(match Phone::parse(text) {
+                Ok(phone) => phone_index(&self.keys, &phone),
+                Err(_) => String::new(),
+            });
             f.clause(format!(
-                "(name_key LIKE ${n} ESCAPE '\\' OR email LIKE ${n} ESCAPE '\\' OR phone LIKE ${n} ESCAPE '\\')"
+                "(name_key LIKE ${n} ESCAPE '\\' OR email_bidx = ${e} OR phone_bidx = ${p})"
             ));
         }
         if let Some(region) = &query.region_id {
@@ -263,7 +295,7 @@ impl IdentityRepo for Store {
             .await?;
         let items = rows
             .iter()
-            .map(customer_from_row)
+            .map(|r| customer_from_row(&self.keys, r))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(page_of(items, limit, |c| {
             (name_key(c.display_name.as_str()), c.id.to_string())
@@ -331,12 +363,22 @@ impl Store {
             ""
         };
         let sql = format!(
-            "INSERT INTO customers ({CUSTOMER_COLUMNS}, password_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10){conflict}"
+            "INSERT INTO customers ({CUSTOMER_COLUMNS}, password_hash, email_bidx, phone_bidx) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12){conflict}"
         );
+        let keys = &self.keys;
+        let id = c.id.as_str();
         let done = sqlx::query(AssertSqlSafe(sql))
-            .bind(c.id.as_str())
-            .bind(c.email.as_ref().map(|e| e.as_str().to_owned()))
-            .bind(c.phone.as_ref().map(|p| p.as_str().to_owned()))
+            .bind(id)
+            .bind(keys.encrypt_opt(
+                Field::CUSTOMER_EMAIL,
+                id,
+                c.email.as_ref().map(Email::as_str),
+            )?)
+            .bind(keys.encrypt_opt(
+                Field::CUSTOMER_PHONE,
+                id,
+                c.phone.as_ref().map(Phone::as_str),
+            )?)
             .bind(c.display_name.as_str())
             .bind(name_key(c.display_name.as_str()))
             .bind(c.locale.tag())
@@ -344,6 +386,8 @@ impl Store {
             .bind(c.status.as_str())
             .bind(c.created_at_us)
             .bind(password_hash)
+            .bind(c.email.as_ref().map(|e| email_index(keys, e)))
+            .bind(c.phone.as_ref().map(|p| phone_index(keys, p)))
             .execute(&self.pool)
             .await
             .map_err(db_err)?;

@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod bench_queue;
 mod calendars;
+pub mod crypto;
 mod directory;
 pub mod files;
 pub mod fts;
@@ -11,6 +12,7 @@ mod help;
 mod idempotency;
 mod identity;
 pub mod ledger_batch;
+mod privacy;
 mod protection;
 mod seed;
 mod sessions;
@@ -23,13 +25,14 @@ pub use seed::SeedOutcome;
 
 // Dynamic SQL here is assembled only from constant fragments (column lists, table
 // names chosen by a `match`); every value is bound, so `AssertSqlSafe` holds.
+use crate::crypto::KeyRing;
 use anyhow::Context;
 use async_trait::async_trait;
 use domain::repo::{RepoError, Repository};
 use sqlx::AssertSqlSafe;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
-use std::sync::Once;
+use std::sync::{Arc, Once};
 use std::time::Duration;
 
 /// Which database engine a [`Store`] talks to.
@@ -65,15 +68,19 @@ pub struct StoreOptions {
     /// survives power loss) or only at checkpoints (`false`, `NORMAL`: survives a crash of
     /// the process but not of the machine). Money wants `true`.
     pub sqlite_full_sync: bool,
+    /// Keys that encrypt personal data at rest. [`StoreOptions::new`] uses the public
+    /// development ring (tests, benches); `paydesk` builds it from the configuration.
+    pub keys: Arc<KeyRing>,
 }
 
 impl StoreOptions {
-    /// Options for a URL with the safe defaults.
+    /// Options for a URL with the safe defaults and the development key ring.
     pub fn new(url: impl Into<String>, max_connections: u32) -> Self {
         Self {
             url: url.into(),
             max_connections,
             sqlite_full_sync: true,
+            keys: Arc::new(KeyRing::development()),
         }
     }
 }
@@ -83,6 +90,7 @@ impl StoreOptions {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    keys: Arc<KeyRing>,
 }
 
 static DRIVERS: Once = Once::new();
@@ -116,6 +124,9 @@ impl Store {
                         conn.execute("PRAGMA journal_mode = WAL").await?;
                         conn.execute(sync).await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
+                        // Deleted and overwritten records (erased customers, values
+                        // replaced by their ciphertexts) are zeroed, not left in free pages.
+                        conn.execute("PRAGMA secure_delete = ON").await?;
                         conn.execute("PRAGMA busy_timeout = 10000").await?;
                         // 16 MiB of page cache per connection instead of SQLite's 2 MiB: the
                         // history indexes of a busy wallet outgrow 2 MiB quickly. Per
@@ -129,7 +140,11 @@ impl Store {
             .connect(&url)
             .await
             .with_context(|| format!("connecting to the {backend:?} database"))?;
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            keys: options.keys.clone(),
+        })
     }
 
     /// Applies pending migrations of this backend.
@@ -155,11 +170,24 @@ impl Store {
         Ok(())
     }
 
-    /// Connects and migrates: what `paydesk serve` does at start.
+    /// Connects, migrates and encrypts any personal data still stored in plain text
+    /// (databases from before migration 0014): what `paydesk serve` does at start.
     pub async fn open(options: &StoreOptions) -> anyhow::Result<Self> {
         let store = Self::connect(options).await?;
         store.migrate().await?;
+        let converted = store
+            .encrypt_plaintext(&|_, _| {})
+            .await
+            .context("encrypting personal data stored in plain text")?;
+        if converted > 0 {
+            tracing::info!(converted, "encrypted personal data stored in plain text");
+        }
         Ok(store)
+    }
+
+    /// The key ring values are encrypted with.
+    pub fn keys(&self) -> &KeyRing {
+        &self.keys
     }
 
     /// The placeholder for the `n`-th bound value (1-based). SQLite gets anonymous `?`:

@@ -1,6 +1,7 @@
 //! Account protection on both backends: throttling, rate windows, session devices,
 //! password resets, TOTP, verifications, notices and the audit chain.
 
+use crate::crypto::{Field, KeyRing};
 use crate::{Store, col, db_err};
 use async_trait::async_trait;
 use domain::protection::{
@@ -31,12 +32,17 @@ fn throttle_from_row(row: &AnyRow) -> Result<ThrottleState, RepoError> {
 
 const VERIFICATION_COLUMNS: &str = "id, customer_id, staff_id, method, state, items, code_hash, attempts, created_at_us, expires_at_us, decided_at_us";
 
-fn verification_from_row(row: &AnyRow) -> Result<IdentityVerification, RepoError> {
+fn verification_from_row(keys: &KeyRing, row: &AnyRow) -> Result<IdentityVerification, RepoError> {
     let method: String = col(row, "method")?;
     let state: String = col(row, "state")?;
-    let items: String = col(row, "items")?;
+    let id: String = col(row, "id")?;
+    let items = keys.decrypt(
+        Field::VERIFICATION_ITEMS,
+        &id,
+        &col::<String>(row, "items")?,
+    )?;
     Ok(IdentityVerification {
-        id: col(row, "id")?,
+        id,
         customer_id: CustomerId::from_string(col::<String>(row, "customer_id")?),
         staff_id: StaffId::from_string(col::<String>(row, "staff_id")?),
         method: VerificationMethod::parse(&method).ok_or_else(|| corrupt("method"))?,
@@ -51,7 +57,7 @@ fn verification_from_row(row: &AnyRow) -> Result<IdentityVerification, RepoError
     })
 }
 
-fn audit_from_row(row: &AnyRow) -> Result<AuditEntry, RepoError> {
+pub(crate) fn audit_from_row(row: &AnyRow) -> Result<AuditEntry, RepoError> {
     Ok(AuditEntry {
         seq: col(row, "seq")?,
         at_us: col(row, "at_us")?,
@@ -67,22 +73,33 @@ fn audit_from_row(row: &AnyRow) -> Result<AuditEntry, RepoError> {
     })
 }
 
-fn notification_from_row(row: &AnyRow) -> Result<Notification, RepoError> {
+fn notification_from_row(keys: &KeyRing, row: &AnyRow) -> Result<Notification, RepoError> {
     let channel: String = col(row, "channel")?;
     let kind: String = col(row, "kind")?;
+    let id: String = col(row, "id")?;
+    let recipient = keys.decrypt(
+        Field::NOTICE_RECIPIENT,
+        &id,
+        &col::<String>(row, "recipient")?,
+    )?;
     Ok(Notification {
-        id: col(row, "id")?,
+        id,
         user: user_from_parts(
             &col::<String>(row, "user_kind")?,
             col::<String>(row, "user_id")?,
         ),
         channel: NoticeChannel::parse(&channel).ok_or_else(|| corrupt("channel"))?,
-        recipient: col(row, "recipient")?,
+        recipient,
         kind: NoticeKind::parse(&kind).ok_or_else(|| corrupt("notice kind"))?,
         subject: col(row, "subject")?,
         body: col(row, "body")?,
         created_at_us: col(row, "created_at_us")?,
     })
+}
+
+/// The row a TOTP secret is bound to: `customer:<id>` or `staff:<id>`.
+pub(crate) fn totp_row(user: &UserId) -> String {
+    format!("{}:{}", user_kind(user), user.as_str())
 }
 
 fn account_table(user: &UserId) -> &'static str {
@@ -460,7 +477,10 @@ impl ProtectionRepo for Store {
         .await
         .map_err(db_err)?;
         let Some(row) = row else { return Ok(None) };
-        let secret: String = col(&row, "secret")?;
+        let stored: String = col(&row, "secret")?;
+        let secret = self
+            .keys
+            .decrypt(Field::TOTP_SECRET, &totp_row(user), &stored)?;
         Ok(Some(TotpCredential {
             user: user.clone(),
             secret: TotpSecret::from_base32(&secret).ok_or_else(|| corrupt("TOTP secret"))?,
@@ -491,7 +511,10 @@ impl ProtectionRepo for Store {
         )
         .bind(user_kind(user))
         .bind(user.as_str())
-        .bind(secret.base32())
+        .bind(
+            self.keys
+                .encrypt(Field::TOTP_SECRET, &totp_row(user), &secret.base32())?,
+        )
         .bind(now_us)
         .execute(&self.pool)
         .await
@@ -715,7 +738,7 @@ impl ProtectionRepo for Store {
         .bind(v.staff_id.as_str())
         .bind(v.method.as_str())
         .bind(v.state.as_str())
-        .bind(items)
+        .bind(self.keys.encrypt(Field::VERIFICATION_ITEMS, v.id.as_str(), &items)?)
         .bind(v.code_hash.clone())
         .bind(v.attempts)
         .bind(v.created_at_us)
@@ -735,7 +758,7 @@ impl ProtectionRepo for Store {
             .await
             .map_err(db_err)?
             .ok_or(RepoError::NotFound)?;
-        verification_from_row(&row)
+        verification_from_row(&self.keys, &row)
     }
 
     async fn answer_verification(
@@ -776,7 +799,9 @@ impl ProtectionRepo for Store {
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?;
-        rows.iter().map(verification_from_row).collect()
+        rows.iter()
+            .map(|r| verification_from_row(&self.keys, r))
+            .collect()
     }
 
     async fn queue_notification(&self, n: &Notification) -> Result<(), RepoError> {
@@ -788,7 +813,10 @@ impl ProtectionRepo for Store {
         .bind(user_kind(&n.user))
         .bind(n.user.as_str())
         .bind(n.channel.as_str())
-        .bind(n.recipient.as_str())
+        .bind(
+            self.keys
+                .encrypt(Field::NOTICE_RECIPIENT, n.id.as_str(), n.recipient.as_str())?,
+        )
         .bind(n.kind.as_str())
         .bind(n.subject.as_str())
         .bind(n.body.as_str())
@@ -825,7 +853,9 @@ impl ProtectionRepo for Store {
             .await
             .map_err(db_err)?,
         };
-        rows.iter().map(notification_from_row).collect()
+        rows.iter()
+            .map(|r| notification_from_row(&self.keys, r))
+            .collect()
     }
 
     async fn append_audit(&self, e: &NewAuditEntry, now_us: i64) -> Result<AuditEntry, RepoError> {

@@ -596,7 +596,7 @@ impl SlaRepo for Store {
                     external_id: None,
                     attachments: Vec::new(),
                 };
-                Self::insert_message(&mut tx, &ticket_id, &note, None, now_us).await?;
+                Self::insert_message(&self.keys, &mut tx, &ticket_id, &note, None, now_us).await?;
                 Self::touch(&mut tx, &ticket_id, now_us).await?;
             }
             let mut tags: Vec<String> =

@@ -3,6 +3,7 @@
 //! the ticket's row (`BEGIN IMMEDIATE` on SQLite, `FOR UPDATE` on PostgreSQL), and applies
 //! the domain's lifecycle rules there, so concurrent replies and status changes serialise.
 
+use crate::crypto::{Field, KeyRing};
 use crate::{Backend, Filters, Order, Store, col, db_err, like_pattern};
 use async_trait::async_trait;
 use domain::repo::{
@@ -27,7 +28,7 @@ const TICKET_COLUMNS: &str = "id, number, customer_id, contact_id, requester_nam
 const MESSAGE_COLUMNS: &str = "id, ticket_id, author_kind, author_id, author_name, visibility, body, channel, external_id, delivery, delivery_error, created_at_us";
 const CALL_COLUMNS: &str = "id, ticket_id, call_id, from_number, state, ivr_choice, agent_id, started_at_us, answered_at_us, ended_at_us, recording_url, summary";
 const CONTACT_COLUMNS: &str =
-    "id, channel, external_id, display_name, email, phone, customer_id, created_at_us";
+    "id, channel, external_ref, display_name, email, phone, customer_id, created_at_us";
 
 fn corrupt(what: &str) -> RepoError {
     RepoError::Unexpected(anyhow::anyhow!("stored ticket data {what} is not valid"))
@@ -110,12 +111,14 @@ fn message_from_row(
     })
 }
 
-fn call_from_row(row: &AnyRow) -> Result<CallLog, RepoError> {
+fn call_from_row(keys: &KeyRing, row: &AnyRow) -> Result<CallLog, RepoError> {
+    let id: String = col(row, "id")?;
+    let from_number = keys.decrypt(Field::CALL_FROM, &id, &col::<String>(row, "from_number")?)?;
     Ok(CallLog {
-        id: col(row, "id")?,
+        id,
         ticket_id: col(row, "ticket_id")?,
         call_id: col::<Option<String>>(row, "call_id")?.unwrap_or_default(),
-        from_number: col(row, "from_number")?,
+        from_number,
         state: col_parsed(row, "state", CallState::parse)?,
         ivr_choice: col(row, "ivr_choice")?,
         agent_id: col::<Option<String>>(row, "agent_id")?.map(StaffId::from_string),
@@ -127,17 +130,43 @@ fn call_from_row(row: &AnyRow) -> Result<CallLog, RepoError> {
     })
 }
 
-fn contact_from_row(row: &AnyRow) -> Result<Contact, RepoError> {
+/// Reads a contact, decrypting its channel identity and contact details (an erased
+/// contact has none: its identity reads as empty).
+fn contact_from_row(keys: &KeyRing, row: &AnyRow) -> Result<Contact, RepoError> {
+    let id: String = col(row, "id")?;
+    let external = keys.decrypt_opt(
+        Field::CONTACT_EXTERNAL,
+        &id,
+        col::<Option<String>>(row, "external_ref")?.as_deref(),
+    )?;
+    let email = keys.decrypt_opt(
+        Field::CONTACT_EMAIL,
+        &id,
+        col::<Option<String>>(row, "email")?.as_deref(),
+    )?;
+    let phone = keys.decrypt_opt(
+        Field::CONTACT_PHONE,
+        &id,
+        col::<Option<String>>(row, "phone")?.as_deref(),
+    )?;
     Ok(Contact {
-        id: col(row, "id")?,
+        id,
         channel: col_parsed(row, "channel", Channel::parse)?,
-        external_id: col(row, "external_id")?,
+        external_id: external.unwrap_or_default(),
         display_name: col(row, "display_name")?,
-        email: col(row, "email")?,
-        phone: col(row, "phone")?,
+        email,
+        phone,
         customer_id: col::<Option<String>>(row, "customer_id")?.map(CustomerId::from_string),
         created_at_us: col(row, "created_at_us")?,
     })
+}
+
+/// Blind index of a channel identity: what `contacts.external_id` holds.
+pub(crate) fn contact_index(keys: &KeyRing, channel: Channel, external_id: &str) -> String {
+    format!(
+        "bidx:{}",
+        keys.blind_index(&format!("contact:{}", channel.as_str()), external_id)
+    )
 }
 
 fn new_id() -> String {
@@ -257,6 +286,7 @@ impl Store {
     /// Inserts a message with its attachments and, when it goes to a platform, its
     /// outbox row. A repeated external id surfaces as `Conflict`.
     pub(crate) async fn insert_message(
+        keys: &KeyRing,
         conn: &mut AnyConnection,
         ticket_id: &str,
         m: &NewMessage,
@@ -303,13 +333,14 @@ impl Store {
             .map_err(db_err)?;
         }
         if let Some(d) = delivery {
+            let outbox_id = new_id();
             sqlx::query(
                 "INSERT INTO outbox (id, channel, message_id, recipient, body, state, attempts, next_attempt_at_us, lease_owner, lease_until_us, last_error, created_at_us, sent_at_us) VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, NULL, NULL, NULL, $6, NULL)",
             )
-            .bind(new_id())
+            .bind(outbox_id.clone())
             .bind(d.channel.as_str())
             .bind(id.clone())
-            .bind(d.recipient.clone())
+            .bind(keys.encrypt(Field::OUTBOX_RECIPIENT, &outbox_id, &d.recipient)?)
             .bind(m.body.clone())
             .bind(now_us)
             .execute(&mut *conn)
@@ -407,6 +438,7 @@ impl Store {
     /// The contact with this channel identity, created on first sight, on `conn` (a pooled
     /// connection or an open transaction).
     async fn upsert_contact_on(
+        keys: &KeyRing,
         conn: &mut AnyConnection,
         identity: &ContactIdentity,
         now_us: i64,
@@ -414,15 +446,20 @@ impl Store {
         let customer = identity.customer_id.as_ref().map(|c| c.to_string());
         // Insert-or-ignore then read, so two deliveries from a new sender at once still
         // end with one contact; a proven customer identity fills an empty customer_id.
+        // The channel identity (a phone number, an email) is stored encrypted; its blind
+        // index takes its place in the unique (channel, external_id) key.
+        let id = new_id();
+        let index = contact_index(keys, identity.channel, &identity.external_id);
         sqlx::query(
-            "INSERT INTO contacts (id, channel, external_id, display_name, email, phone, customer_id, created_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (channel, external_id) DO UPDATE SET customer_id = COALESCE(contacts.customer_id, excluded.customer_id)",
+            "INSERT INTO contacts (id, channel, external_id, external_ref, display_name, email, phone, customer_id, created_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (channel, external_id) DO UPDATE SET customer_id = COALESCE(contacts.customer_id, excluded.customer_id)",
         )
-        .bind(new_id())
+        .bind(id.clone())
         .bind(identity.channel.as_str())
-        .bind(identity.external_id.clone())
+        .bind(index.clone())
+        .bind(keys.encrypt(Field::CONTACT_EXTERNAL, &id, &identity.external_id)?)
         .bind(identity.display_name.clone())
-        .bind(identity.email.clone())
-        .bind(identity.phone.clone())
+        .bind(keys.encrypt_opt(Field::CONTACT_EMAIL, &id, identity.email.as_deref())?)
+        .bind(keys.encrypt_opt(Field::CONTACT_PHONE, &id, identity.phone.as_deref())?)
         .bind(customer)
         .bind(now_us)
         .execute(&mut *conn)
@@ -433,11 +470,11 @@ impl Store {
         );
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(identity.channel.as_str())
-            .bind(identity.external_id.clone())
+            .bind(index)
             .fetch_one(&mut *conn)
             .await
             .map_err(db_err)?;
-        contact_from_row(&row)
+        contact_from_row(keys, &row)
     }
 
     async fn create_ticket_tx(
@@ -508,7 +545,7 @@ impl Store {
             name: m.author_name.clone(),
         };
         Self::insert_event(&mut *tx, &id, &actor, "status", "", "new", now_us).await?;
-        let message = Self::insert_message(&mut *tx, &id, m, delivery, now_us).await?;
+        let message = Self::insert_message(&self.keys, &mut *tx, &id, m, delivery, now_us).await?;
         self.route_new_ticket(&mut *tx, &id, new.category, now_us)
             .await?;
         crate::sla::recompute_on(&mut *tx, &id, now_us).await?;
@@ -532,7 +569,8 @@ impl Store {
         let ticket = self.lock_ticket(&mut tx, ticket_id).await?;
         let status = status_after_message(ticket.status, m.author_kind, m.visibility, requested)
             .map_err(invalid)?;
-        let message = Self::insert_message(&mut tx, ticket_id, m, delivery, now_us).await?;
+        let message =
+            Self::insert_message(&self.keys, &mut tx, ticket_id, m, delivery, now_us).await?;
         let actor = Actor {
             kind: m.author_kind,
             id: m.author_id.clone(),
@@ -707,7 +745,7 @@ impl TicketRepo for Store {
         now_us: i64,
     ) -> Result<Contact, RepoError> {
         let mut conn = self.pool.acquire().await.map_err(db_err)?;
-        Self::upsert_contact_on(&mut conn, identity, now_us).await
+        Self::upsert_contact_on(&self.keys, &mut conn, identity, now_us).await
     }
 
     async fn create_guest_ticket(
@@ -720,7 +758,7 @@ impl TicketRepo for Store {
         // One write transaction for the whole intake (contact, ticket, key): the web
         // form's hot path, and a failure leaves no contact without its ticket.
         let mut tx = self.begin_write().await?;
-        let contact = Self::upsert_contact_on(&mut tx, identity, now_us).await?;
+        let contact = Self::upsert_contact_on(&self.keys, &mut tx, identity, now_us).await?;
         let mut new = new.clone();
         new.requester = Requester::Contact(contact.id.clone());
         new.first_message.author_id = contact.id.clone();
@@ -739,7 +777,7 @@ impl TicketRepo for Store {
             .await
             .map_err(db_err)?
             .ok_or(RepoError::NotFound)?;
-        contact_from_row(&row)
+        contact_from_row(&self.keys, &row)
     }
 
     async fn merge_contact(
@@ -1209,7 +1247,7 @@ impl TicketRepo for Store {
             .await
             .map_err(db_err)?;
         let mut call = match &existing {
-            Some(row) => call_from_row(row)?,
+            Some(row) => call_from_row(&self.keys, row)?,
             None => CallLog {
                 id: new_id(),
                 ticket_id: ticket_for_new_call.to_owned(),
@@ -1274,7 +1312,7 @@ impl TicketRepo for Store {
             .await
             .map_err(db_err)?;
         } else {
-            Self::insert_call(&mut tx, &call).await?;
+            Self::insert_call(&self.keys, &mut tx, &call).await?;
         }
         if call.state != before || existing.is_none() {
             Self::insert_event(
@@ -1323,7 +1361,7 @@ impl TicketRepo for Store {
         let mut call = call.clone();
         call.id = new_id();
         call.call_id = String::new();
-        Self::insert_call(&mut tx, &call).await?;
+        Self::insert_call(&self.keys, &mut tx, &call).await?;
         Self::insert_event(
             &mut tx,
             &t.id,
@@ -1348,7 +1386,7 @@ impl TicketRepo for Store {
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?;
-        rows.iter().map(call_from_row).collect()
+        rows.iter().map(|r| call_from_row(&self.keys, r)).collect()
     }
 
     async fn claim_outbox(
@@ -1381,11 +1419,17 @@ impl TicketRepo for Store {
             .map_err(db_err)?;
         rows.iter()
             .map(|row| {
+                let id: String = col(row, "id")?;
+                let recipient = self.keys.decrypt(
+                    Field::OUTBOX_RECIPIENT,
+                    &id,
+                    &col::<String>(row, "recipient")?,
+                )?;
                 Ok(OutboxItem {
-                    id: col(row, "id")?,
+                    id,
                     channel: col_parsed(row, "channel", Channel::parse)?,
                     message_id: col(row, "message_id")?,
-                    recipient: col(row, "recipient")?,
+                    recipient,
                     body: col(row, "body")?,
                     attempts: u32::try_from(col::<i64>(row, "attempts")?)
                         .map_err(|_| corrupt("attempts"))?,
@@ -1525,7 +1569,11 @@ impl TicketRepo for Store {
 }
 
 impl Store {
-    async fn insert_call(conn: &mut AnyConnection, call: &CallLog) -> Result<(), RepoError> {
+    async fn insert_call(
+        keys: &KeyRing,
+        conn: &mut AnyConnection,
+        call: &CallLog,
+    ) -> Result<(), RepoError> {
         let call_id = (!call.call_id.is_empty()).then(|| call.call_id.clone());
         sqlx::query(
             "INSERT INTO ticket_calls (id, ticket_id, call_id, from_number, state, ivr_choice, agent_id, started_at_us, answered_at_us, ended_at_us, recording_url, summary) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
@@ -1533,7 +1581,7 @@ impl Store {
         .bind(call.id.clone())
         .bind(call.ticket_id.clone())
         .bind(call_id)
-        .bind(call.from_number.clone())
+        .bind(keys.encrypt(Field::CALL_FROM, &call.id, &call.from_number)?)
         .bind(call.state.as_str())
         .bind(call.ivr_choice.clone())
         .bind(call.agent_id.as_ref().map(|a| a.to_string()))

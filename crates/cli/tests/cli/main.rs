@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod privacy;
 mod two_nodes;
 
 use std::io::{Read, Write};
@@ -71,7 +72,8 @@ fn paydesk(args: &[&str], db: &str) -> Command {
         // Cheap hashing: the test is about durability, not password cost.
         .env("PAYDESK__AUTH__ARGON2_MEMORY_KIB", "64")
         .env("PAYDESK__AUTH__ARGON2_ITERATIONS", "1")
-        .env("PAYDESK__LOG__LEVEL", "warn");
+        .env("PAYDESK__LOG__LEVEL", "warn")
+        .env("PAYDESK__ENCRYPTION__DEVELOPMENT_KEY", "true");
     c
 }
 

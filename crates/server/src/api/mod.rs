@@ -9,6 +9,7 @@ pub mod help;
 pub mod idempotency;
 pub mod ledger;
 pub mod me;
+pub mod privacy;
 pub mod protection;
 pub mod refunds;
 pub mod sessions;
@@ -145,6 +146,9 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
         "support_staff",
     ),
     ("POST", "/api/v1/customers/{id}/totp-reset", "support_staff"),
+    ("GET", "/api/v1/me/data", "customer"),
+    ("POST", "/api/v1/me/erasure", "customer"),
+    ("GET", "/api/v1/audit", "admin"),
     ("GET", "/healthz", "public"),
     ("GET", "/readyz", "public"),
     ("GET", "/metrics", "public"),
@@ -157,6 +161,7 @@ pub fn router() -> Router<AppState> {
         .merge(sessions::router())
         .merge(me::router())
         .merge(protection::router())
+        .merge(privacy::router())
         .merge(customers::router())
         .merge(staff::router())
         .merge(directory::router())
@@ -258,6 +263,9 @@ pub fn router() -> Router<AppState> {
         protection::unlock,
         protection::send_reset,
         protection::start_totp_reset,
+        privacy::download,
+        privacy::erase,
+        privacy::browse_audit,
         system::healthz,
         system::readyz,
         system::metrics,

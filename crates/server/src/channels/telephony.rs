@@ -62,6 +62,22 @@ fn short_id(s: &str, field: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// A caller number for display: all but the last four digits hidden (`+62 ••• 1111`).
+pub fn masked_number(number: &str) -> String {
+    let digits: Vec<char> = number.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() <= 4 {
+        return "•••".to_owned();
+    }
+    let tail: String = digits[digits.len() - 4..].iter().collect();
+    let head = if number.starts_with('+') {
+        let cc: String = digits.iter().take(2).collect();
+        format!("+{cc} ")
+    } else {
+        String::new()
+    };
+    format!("{head}••• {tail}")
+}
+
 impl CallPayload {
     /// The caller's number in E.164 when it is one, and as stored: E.164 or, for withheld
     /// and odd numbers (which still make a ticket, matching no customer), as sent.
@@ -247,9 +263,11 @@ async fn ticket_for_new_call(
             &ContactIdentity {
                 channel: Channel::Phone,
                 external_id: number.clone(),
+                // Names are stored in the clear (queues sort and show them): an unknown
+                // caller is shown by the last digits only; the full number is encrypted.
                 display_name: customer
                     .as_ref()
-                    .map_or_else(|| number.clone(), |c| c.display_name.clone()),
+                    .map_or_else(|| masked_number(&number), |c| c.display_name.clone()),
                 email: None,
                 phone: phone.as_ref().map(|p| p.as_str().to_owned()),
                 customer_id: customer.as_ref().and_then(|c| c.customer_id().cloned()),
@@ -262,7 +280,9 @@ async fn ticket_for_new_call(
         author_id: String::new(),
         author_name: Actor::system().name,
         visibility: Visibility::Internal,
-        body: format!("Incoming call from {number}"),
+        // Ticket text is stored in the clear: the number is masked (the call log and the
+        // contact keep it encrypted for the agent who calls back).
+        body: format!("Incoming call from {}", masked_number(&number)),
         channel: Channel::Phone,
         // Two events of a new call arriving at once must not open two tickets: the
         // second note is a duplicate and returns the first one's ticket.
@@ -270,7 +290,7 @@ async fn ticket_for_new_call(
         attachments: Vec::new(),
     };
     let opening = Opening {
-        subject: format!("Phone call from {number}"),
+        subject: format!("Phone call from {}", masked_number(&number)),
         category,
         // Indonesian unless the caller is a customer with a language of their own.
         locale: customer.map_or(Locale::Id, |c| c.locale),

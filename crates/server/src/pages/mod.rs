@@ -3,11 +3,13 @@
 
 mod apidocs;
 mod assets;
+mod audit;
 mod calendars;
 mod console;
 mod help;
 mod help_admin;
 mod home;
+mod privacy;
 mod recovery;
 mod security;
 mod signin;
@@ -55,6 +57,8 @@ pub fn router() -> Router<AppState> {
         .merge(calendars::router())
         .merge(support::router())
         .merge(console::router())
+        .merge(privacy::router())
+        .merge(audit::router())
 }
 
 /// The language of a request without a signed-in user: explicit choice (cookie), then
@@ -257,6 +261,7 @@ impl Chrome {
                 ("/staff/help", "nav-help-admin"),
                 ("/staff/sla", "nav-sla"),
                 ("/staff/calendars", "nav-calendars"),
+                ("/staff/audit", "nav-audit"),
                 ("/help", "nav-help"),
                 ("/api", "nav-api"),
             ],

@@ -179,7 +179,11 @@ pub fn login_key(audience: &str, login: &str) -> String {
             Err(_) => login.trim().to_lowercase().chars().take(100).collect(),
         },
     };
-    format!("login:{audience}:{normalised}")
+    // Hashed: the login of an unknown account may still be someone's email or number,
+    // and throttle keys are stored in the clear.
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(normalised.as_bytes());
+    format!("login:{audience}:{}", hex::encode(digest))
 }
 
 /// One checked attempt, already counted as a failure (so that parallel attempts on
@@ -527,12 +531,15 @@ mod tests {
     fn unknown_logins_are_keyed_like_the_account_would_be() {
         assert_eq!(
             login_key("customer", " Nobody@Example.ID "),
-            "login:customer:nobody@example.id"
+            login_key("customer", "nobody@example.id")
         );
         assert_eq!(
             login_key("customer", "0812-3456-7890"),
-            "login:customer:+6281234567890"
+            login_key("customer", "+6281234567890")
         );
+        let key = login_key("customer", "nobody@example.id");
+        assert!(key.starts_with("login:customer:") && !key.contains("nobody"));
+        assert_ne!(key, login_key("staff", "nobody@example.id"));
     }
 
     #[test]

@@ -263,6 +263,10 @@ async fn every_route_answers_each_role_as_declared() {
                 ("POST", "/api/v1/me/totp/confirm")
                 | ("POST", "/api/v1/me/totp/disable")
                 | ("POST", "/api/v1/me/totp/recovery-codes") => Some(json!({"code": "000000"})),
+                // A wrong password: the matrix must not erase Siti for the routes after it.
+                ("POST", "/api/v1/me/erasure") => {
+                    Some(json!({"password": "not it", "confirm": true}))
+                }
                 ("POST", "/api/v1/customers/{id}/verifications") => {
                     Some(json!({"method": "transactions"}))
                 }

@@ -17,6 +17,7 @@ mod help;
 mod ledger_model;
 mod locale;
 mod pages;
+mod privacy;
 mod protection;
 mod sla;
 mod staff;
