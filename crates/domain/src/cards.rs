@@ -754,7 +754,7 @@ pub trait CardRepo: Send + Sync {
     async fn fingerprint_holders(&self, fingerprint: &str) -> Result<Vec<CustomerId>, RepoError>;
     /// Applies one verification answer with [`apply_attempt`] under a row lock, so
     /// concurrent answers cannot both use the last try.
-    async fn answer_verification(
+    async fn answer_link_verification(
         &self,
         id: &str,
         correct: bool,

@@ -21,6 +21,8 @@ pub struct Config {
     pub files: FilesConfig,
     /// Sign-in throttling and locks, rate limits, password reset, two-step sign-in.
     pub security: crate::protection::SecurityConfig,
+    /// Linking bank cards and bank accounts: the issuer's code service, the fingerprint key, limits.
+    pub cards: crate::cards::CardsConfig,
 }
 
 /// Social and phone channels. A channel whose secret is empty is switched off: its
@@ -280,6 +282,8 @@ impl Config {
             &mut c.channels.x.consumer_secret,
             &mut c.channels.x.access_token,
             &mut c.channels.telephony.secret,
+            &mut c.cards.fingerprint_key,
+            &mut c.cards.issuer_api_key,
         ] {
             if !secret.is_empty() {
                 *secret = "***".into();

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, one module per resource, and its OpenAPI document.
 
 pub mod calendars;
+pub mod cards;
 pub mod console;
 pub mod customers;
 pub mod directory;
@@ -145,6 +146,17 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
         "support_staff",
     ),
     ("POST", "/api/v1/customers/{id}/totp-reset", "support_staff"),
+    ("GET", "/api/v1/banks", "public"),
+    ("GET", "/api/v1/me/payment-methods", "customer"),
+    ("POST", "/api/v1/me/cards", "customer"),
+    ("POST", "/api/v1/me/bank-accounts", "customer"),
+    ("POST", "/api/v1/me/payment-methods/{id}/verify", "customer"),
+    ("DELETE", "/api/v1/me/payment-methods/{id}", "customer"),
+    (
+        "GET",
+        "/api/v1/customers/{id}/payment-methods",
+        "support_staff",
+    ),
     ("GET", "/healthz", "public"),
     ("GET", "/readyz", "public"),
     ("GET", "/metrics", "public"),
@@ -170,6 +182,7 @@ pub fn router() -> Router<AppState> {
         .merge(console::router())
         .merge(sla::router())
         .merge(calendars::router())
+        .merge(cards::router())
 }
 
 #[derive(OpenApi)]
@@ -258,6 +271,13 @@ pub fn router() -> Router<AppState> {
         protection::unlock,
         protection::send_reset,
         protection::start_totp_reset,
+        cards::list_banks,
+        cards::my_methods,
+        cards::add_card,
+        cards::add_account,
+        cards::verify,
+        cards::remove,
+        cards::customer_methods,
         system::healthz,
         system::readyz,
         system::metrics,
