@@ -490,6 +490,31 @@ async fn one_time_codes_from_the_issuer_verify_a_card_and_run_out() {
         StatusCode::CREATED
     );
 
+    // The issuer forgot the challenge (it expired there): the link fails with that reason.
+    let n4 = card_number("524211", 16, 34);
+    let fourth = add_card(&app, &token, &n4, "issuer_otp").await.json();
+    issuer.challenges.lock().unwrap().clear();
+    verify(
+        &app,
+        &token,
+        fourth["id"].as_str().unwrap(),
+        json!({"code": ISSUER_CODE}),
+    )
+    .await
+    .assert_problem(422, "verification_expired");
+    let gone = app
+        .store
+        .linked_method(fourth["id"].as_str().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        (gone.state, gone.failure),
+        (
+            LinkState::Failed,
+            Some(domain::cards::LinkProblem::VerificationExpired)
+        )
+    );
+
     // No issuer at all (closed port): the same clear message.
     let offline = spawn_cards_app().await;
     let t = offline.customer_token().await;
