@@ -964,6 +964,22 @@ async fn the_cards_page_explains_a_refusal_and_links_its_help_article() {
             .contains(&format!("{}…{}", &number[..8], &number[12..]))
     );
     assert!(!panel.body.contains(&number));
+    // And beside a ticket of hers in the console.
+    let ticket = crate::tickets::customer_ticket(&app, "Card not linking").await;
+    let console = app
+        .page(&format!("/staff/tickets/{}", ticket.number), Some(&agent))
+        .await;
+    assert_eq!(console.status, StatusCode::OK);
+    assert!(
+        console.body.contains("data-testid=\"panel-cards\""),
+        "{}",
+        console.body
+    );
+    assert!(
+        console
+            .body
+            .contains(&format!("{}…{}", &number[..8], &number[12..]))
+    );
 }
 
 #[tokio::test]
