@@ -829,6 +829,32 @@ mod tests {
     }
 
     #[test]
+    fn every_problem_links_a_help_article_in_every_language() {
+        let kb = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../kb/articles");
+        for p in LinkProblem::ALL {
+            for locale in ["en", "id", "zh-CN"] {
+                let file = kb.join(format!("{}.{locale}.md", p.help_slug()));
+                assert!(file.is_file(), "{p:?}: no {}", file.display());
+            }
+        }
+    }
+
+    #[test]
+    fn every_problem_has_a_message_in_every_language() {
+        let i18n = crate::i18n::I18n::load().unwrap();
+        for locale in [Locale::En, Locale::Id, Locale::ZhCn] {
+            let keys = i18n.keys(locale);
+            for p in LinkProblem::ALL {
+                assert!(keys.contains(&p.message_key()), "{locale:?} lacks {}", p.message_key());
+            }
+            for state in domain::cards::LinkState::ALL {
+                let key = format!("cards-state-{}", state.as_str());
+                assert!(keys.contains(&key), "{locale:?} lacks {key}");
+            }
+        }
+    }
+
+    #[test]
     fn fingerprints_are_keyed_and_separate_cards_from_accounts() {
         let mut c = CardsConfig::default();
         assert_eq!(fingerprint(&c, MethodKind::Card, "BCA", "4556"), None);
