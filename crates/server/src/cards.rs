@@ -845,7 +845,11 @@ mod tests {
         for locale in [Locale::En, Locale::Id, Locale::ZhCn] {
             let keys = i18n.keys(locale);
             for p in LinkProblem::ALL {
-                assert!(keys.contains(&p.message_key()), "{locale:?} lacks {}", p.message_key());
+                assert!(
+                    keys.contains(&p.message_key()),
+                    "{locale:?} lacks {}",
+                    p.message_key()
+                );
             }
             for state in domain::cards::LinkState::ALL {
                 let key = format!("cards-state-{}", state.as_str());
