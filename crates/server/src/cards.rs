@@ -23,7 +23,7 @@
 //! fake answers instead, accepting the code [`DEV_ISSUER_CODE`].
 
 use crate::error::ApiError;
-use crate::protection::{account_key, audit};
+use crate::protection::{account_key, audit, check_address, count_address};
 use crate::state::AppState;
 use domain::cards::{
     AttemptResult, BankTable, CardInput, LinkOutcome, LinkProblem, LinkState, LinkVerification,
@@ -36,6 +36,9 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 const BINS_TOML: &str = include_str!("../data/bins.toml");
+
+/// Per-address limit bucket of refused links and wrong answers (`security.address_limit`).
+const ADDRESS_KIND: &str = "cards";
 
 /// The code the development issuer accepts.
 pub const DEV_ISSUER_CODE: &str = "123456";
@@ -293,6 +296,13 @@ async fn refuse(
     now_us: i64,
 ) -> ApiError {
     let customer = principal.customer_id().map(|c| c.to_string());
+    // Refusals count against the client's address, so trying stolen numbers one after
+    // another (card testing) or guessing codes across records soon has to wait.
+    if p != LinkProblem::IssuerUnavailable
+        && let Err(e) = count_address(state, ADDRESS_KIND, now_us).await
+    {
+        return e;
+    }
     if let Err(e) = audit(
         state,
         &account_key(&principal.user),
@@ -349,6 +359,7 @@ pub async fn check_card(
     holder_name: &str,
     now_us: i64,
 ) -> Result<CheckedLink, ApiError> {
+    check_address(state, ADDRESS_KIND, now_us).await?;
     let today = customer_month(state, principal, now_us).await?;
     let card = match bank_table().check_card(input, today) {
         Ok(c) => c,
@@ -403,6 +414,7 @@ pub async fn check_account(
     now_us: i64,
 ) -> Result<CheckedLink, ApiError> {
     principal.customer_id().ok_or(ApiError::Forbidden)?;
+    check_address(state, ADDRESS_KIND, now_us).await?;
     let account = match bank_table().check_account(bank_code, number) {
         Ok(a) => a,
         Err(p) => {
@@ -651,6 +663,7 @@ pub async fn verify(
     answer: &VerificationAnswer,
     now_us: i64,
 ) -> Result<LinkedMethod, ApiError> {
+    check_address(state, ADDRESS_KIND, now_us).await?;
     let m = own_method(state, principal, id).await?;
     let summary = detail(&m);
     if m.state != LinkState::PendingVerification {

@@ -99,6 +99,15 @@ async fn page(state: &AppState, user: &PageUser<CustomerOnly>, flash: Flash) -> 
             tr.t("cards-problem-number-malformed"),
             "/help/a/card-number-invalid".to_owned(),
         ),
+        Some(ApiError::Throttled { retry_after_secs }) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            tr.t1(
+                "signin-error-throttled",
+                "seconds",
+                &retry_after_secs.to_string(),
+            ),
+            String::new(),
+        ),
         Some(e) => (e.parts().0, tr.t("cards-error-unexpected"), String::new()),
         None => (StatusCode::OK, String::new(), String::new()),
     };

@@ -1039,3 +1039,42 @@ async fn the_sqlite_file_holds_no_card_or_account_number() {
         .wallet_balance(&app.accounts.customer.id, domain::Currency::IDR)
         .await;
 }
+
+#[tokio::test]
+async fn refused_numbers_from_one_address_soon_have_to_wait() {
+    let mut config = cards_config("http://127.0.0.1:9");
+    config.security.address_limit = 5;
+    let app = spawn_app_with(config).await;
+    let token = app.customer_token().await;
+    // Card testing: one wrong number after another.
+    for seed in 0..5 {
+        let mut n = card_number("455612", 16, 90 + seed);
+        let last = n.pop().unwrap();
+        n.push(if last == '9' {
+            '0'
+        } else {
+            (last as u8 + 1) as char
+        });
+        add_card(&app, &token, &n, "micro_deposits")
+            .await
+            .assert_problem(422, "luhn_failed");
+    }
+    let p = add_card(
+        &app,
+        &token,
+        &card_number("455612", 16, 99),
+        "micro_deposits",
+    )
+    .await
+    .assert_problem(429, "throttled");
+    assert!(p["retry_after"].as_u64().unwrap() > 0);
+    // Guessing deposits on an existing record is held back the same way.
+    verify(
+        &app,
+        &token,
+        &uuid::Uuid::now_v7().to_string(),
+        json!({"amounts": ["1", "2"]}),
+    )
+    .await
+    .assert_problem(429, "throttled");
+}
