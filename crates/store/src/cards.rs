@@ -368,3 +368,67 @@ impl CardRepo for Store {
         Ok(m)
     }
 }
+
+impl Store {
+    /// Every `table.column` of text whose value contains `needle`, over the whole schema
+    /// (tables listed from the database's own catalogue). Slow: for tests and audits that
+    /// prove a value (a card number) is stored nowhere, on either backend.
+    pub async fn text_columns_containing(&self, needle: &str) -> Result<Vec<String>, RepoError> {
+        let columns: Vec<(String, String)> = match self.backend {
+            crate::Backend::Sqlite => {
+                let tables = sqlx::query(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)?;
+                let mut out = Vec::new();
+                for t in &tables {
+                    let table: String = col(t, "name")?;
+                    let cols = sqlx::query("SELECT name, type FROM pragma_table_info($1)")
+                        .bind(table.clone())
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(db_err)?;
+                    for c in &cols {
+                        let ty: String = col(c, "type")?;
+                        if ty.to_ascii_uppercase().contains("TEXT") {
+                            out.push((table.clone(), col(c, "name")?));
+                        }
+                    }
+                }
+                out
+            }
+            crate::Backend::Postgres => sqlx::query(
+                "SELECT CAST(table_name AS TEXT) AS t, CAST(column_name AS TEXT) AS c FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND data_type IN ('text', 'character varying')",
+            )
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|r| Ok((col(r, "t")?, col(r, "c")?)))
+            .collect::<Result<_, RepoError>>()?,
+        };
+        // Plain digits need no escaping; like_pattern adds the wildcards.
+        let pattern = crate::like_pattern(needle);
+        let mut hits = Vec::new();
+        for (table, column) in columns {
+            // Names come from the catalogue and are quoted; the needle is bound.
+            let sql = format!(
+                "SELECT COUNT(*) AS n FROM \"{}\" WHERE \"{}\" LIKE $1",
+                table.replace('"', "\"\""),
+                column.replace('"', "\"\"")
+            );
+            let row = sqlx::query(AssertSqlSafe(sql))
+                .bind(pattern.clone())
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db_err)?;
+            if col::<i64>(&row, "n")? > 0 {
+                hits.push(format!("{table}.{column}"));
+            }
+        }
+        Ok(hits)
+    }
+}
