@@ -632,13 +632,20 @@ pub async fn link(
 }
 
 /// The customer's answer to a verification: the issuer's code, or the two deposits.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+/// `Debug` leaves both out.
+#[derive(Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct VerificationAnswer {
     /// The one-time code (issuer_otp).
     pub code: Option<String>,
     /// The two amounts as shown on the bank statement, e.g. `["537", "214"]` or
     /// `["0.37", "0.14"]` (micro_deposits).
     pub amounts: Option<Vec<String>>,
+}
+
+impl std::fmt::Debug for VerificationAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("VerificationAnswer(<redacted>)")
+    }
 }
 
 /// A customer's own record, or `NotFound` (also for other customers' ids).

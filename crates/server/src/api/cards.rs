@@ -212,8 +212,9 @@ fn verification(
     }
 }
 
-/// A card to add. The number and CVV are checked, fingerprinted and forgotten.
-#[derive(Debug, Deserialize, ToSchema)]
+/// A card to add. The number and CVV are checked, fingerprinted and forgotten; `Debug`
+/// leaves them out.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddCard {
     /// Card number (spaces and dashes allowed).
@@ -229,6 +230,28 @@ pub struct AddCard {
     pub holder_name: String,
     /// `issuer_otp` (default) or `micro_deposits`.
     pub verification: Option<String>,
+}
+
+impl std::fmt::Debug for AddCard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AddCard")
+            .field("number", &"<redacted>")
+            .field("expiry_month", &self.expiry_month)
+            .field("expiry_year", &self.expiry_year)
+            .field("cvv", &"<redacted>")
+            .field("verification", &self.verification)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for AddAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AddAccount")
+            .field("bank_code", &self.bank_code)
+            .field("account_number", &"<redacted>")
+            .field("verification", &self.verification)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What identifies a retry of an add: everything but the number, which is replaced by
@@ -296,8 +319,8 @@ pub async fn add_card(
     .await
 }
 
-/// A bank account to add.
-#[derive(Debug, Deserialize, ToSchema)]
+/// A bank account to add. `Debug` leaves the number out.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddAccount {
     /// Bank code from `GET /api/v1/banks` (`BCA`, `ICBC`).
@@ -432,4 +455,27 @@ pub async fn customer_methods(
             .map(|m| MethodView::new(&state, user.principal.locale, m, true))
             .collect(),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_numbers() {
+        let card: AddCard = serde_json::from_value(serde_json::json!({
+            "number": "4556120000000001", "expiry_month": 12, "expiry_year": 2030, "cvv": "987"
+        }))
+        .unwrap();
+        let shown = format!("{card:?}");
+        assert!(
+            !shown.contains("4556120000000001") && !shown.contains("987"),
+            "{shown}"
+        );
+        let account: AddAccount = serde_json::from_value(serde_json::json!({
+            "bank_code": "BCA", "account_number": "7310485926"
+        }))
+        .unwrap();
+        assert!(!format!("{account:?}").contains("7310485926"));
+    }
 }
