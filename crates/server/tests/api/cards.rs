@@ -983,6 +983,101 @@ async fn the_cards_page_explains_a_refusal_and_links_its_help_article() {
 }
 
 #[tokio::test]
+async fn a_bank_account_is_added_and_confirmed_on_the_page() {
+    let app = spawn_cards_app().await;
+    let cookie = app.page_session("/signin", "siti@example.id").await;
+    let csrf = csrf_of(&app.page("/cards", Some(&cookie)).await.body);
+    let short = app
+        .post_form(
+            "/cards/account",
+            &[
+                ("csrf", &csrf),
+                ("bank_code", "MANDIRI"),
+                ("account_number", "1234567890"),
+                ("holder_name", "Siti R"),
+                ("verification", "micro_deposits"),
+            ],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        short
+            .body
+            .contains("href=\"/help/a/bank-account-number-invalid\"")
+    );
+    assert!(
+        short.body.contains("<option value=\"MANDIRI\" selected>"),
+        "the bank stays chosen"
+    );
+    let ok = app
+        .post_form(
+            "/cards/account",
+            &[
+                ("csrf", &csrf),
+                ("bank_code", "MANDIRI"),
+                ("account_number", "1230001234567"),
+                ("holder_name", "Siti R"),
+                ("verification", "micro_deposits"),
+            ],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let stored = app
+        .store
+        .linked_methods(&app.accounts.customer.id, false)
+        .await
+        .unwrap();
+    let m = &stored[0];
+    let (d1, d2) = m.deposits.unwrap();
+    let path = format!("/cards/{}/verify", m.id);
+    let wrong = app
+        .post_form(
+            &path,
+            &[("csrf", &csrf), ("amount_1", "1"), ("amount_2", "2")],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        wrong
+            .body
+            .contains("href=\"/help/a/card-verification-failed\"")
+    );
+    let right = app
+        .post_form(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("amount_1", &(d1 / 100).to_string()),
+                ("amount_2", &(d2 / 100).to_string()),
+            ],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(right.status, StatusCode::SEE_OTHER, "{}", right.body);
+    assert_eq!(right.header("location"), "/cards?done=verified");
+    assert_eq!(
+        app.store.linked_method(&m.id).await.unwrap().state,
+        LinkState::Verified
+    );
+    // Removing it from the page.
+    let gone = app
+        .post_form(
+            &format!("/cards/{}/remove", m.id),
+            &[("csrf", &csrf)],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(gone.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.store.linked_method(&m.id).await.unwrap().state,
+        LinkState::Removed
+    );
+}
+
+#[tokio::test]
 async fn the_database_holds_no_card_or_account_number() {
     let app = spawn_cards_app().await;
     let siti = app.customer_token().await;
