@@ -94,11 +94,6 @@ async fn page(state: &AppState, user: &PageUser<CustomerOnly>, flash: Flash) -> 
                 message, help_url, ..
             },
         ) => (e.parts().0, message.clone(), help_url.clone()),
-        Some(ApiError::Validation(_)) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            tr.t("cards-problem-number-malformed"),
-            "/help/a/card-number-invalid".to_owned(),
-        ),
         Some(ApiError::Throttled { retry_after_secs }) => (
             StatusCode::TOO_MANY_REQUESTS,
             tr.t1(
