@@ -171,6 +171,11 @@ step_browser() {
     mkdir -p "$tmp"
     local db="sqlite://$tmp/demo.db"
 
+    # Card linking on demo data: the demo's public fingerprint key (the one `paydesk demo`
+    # seeds with) and the built-in development issuer, whose code the cards page shows.
+    export PAYDESK__CARDS__FINGERPRINT_KEY=paydesk-demo-fingerprint-key-not-for-production
+    export PAYDESK__CARDS__DEV_ISSUER=true
+
     echo "seeding demo data ($db)"
     if ! DATABASE_URL="$db" "$bin" demo >"$tmp/demo.log" 2>&1; then
         echo "paydesk demo failed:" >&2

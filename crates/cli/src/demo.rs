@@ -894,6 +894,10 @@ pub async fn seed(store: &Store, config: &Config, customers: u32) -> anyhow::Res
         .await
         .context("seeding the agent console")?;
     let tickets = crate::demo_tickets::seed_tickets(store, customers, now).await?;
+    let other = (customers > 1).then(|| CustomerId::from_string(demo_id(1, 1)));
+    let cards = crate::demo_cards::seed_cards(store, config, &siti_id, other.as_ref(), now)
+        .await
+        .context("seeding cards and bank accounts")?;
 
     println!(
         "Demo data ready: {} regions, {} support groups, {} merchants, staff {} new / {} existing, customers {} new / {} existing.",
@@ -909,6 +913,13 @@ pub async fn seed(store: &Store, config: &Config, customers: u32) -> anyhow::Res
         "Wallet history simulated for {simulated} customers (months of top-ups, payments, transfers, failures and refunds)."
     );
     println!("{tickets} support tickets from the app, the web, Messenger, X and the hotline.");
+    if config.cards.fingerprint_key.is_empty() {
+        println!("Cards and bank accounts not seeded: set cards.fingerprint_key.");
+    } else {
+        println!(
+            "{cards} new demo cards and bank accounts (one card shared by two customers, flagged for risk)."
+        );
+    }
     println!();
     println!("Sign in with password \"{DEMO_PASSWORD}\":");
     println!("  customer  {DEMO_CUSTOMER_EMAIL:<32} (or +62 812 3456 7890)  at /signin");
@@ -945,8 +956,10 @@ mod tests {
         let mut config = Config::default();
         config.auth.argon2_memory_kib = 64;
         config.auth.argon2_iterations = 1;
+        config.cards.fingerprint_key = crate::demo_cards::DEMO_FINGERPRINT_KEY.into();
         seed(&store, &config, 60).await.unwrap();
         seed(&store, &config, 60).await.unwrap();
+        crate::demo_cards::assert_seeded(&store).await;
         let mut all = Vec::new();
         let mut cursor = None;
         loop {

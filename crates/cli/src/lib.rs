@@ -4,6 +4,7 @@ pub mod bench;
 pub mod bench_queue;
 pub mod bench_tickets;
 pub mod demo;
+pub mod demo_cards;
 pub mod demo_tickets;
 pub mod kb;
 pub mod keys;
@@ -394,6 +395,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             }
             let store = open_store(&config).await?;
+            if config.cards.fingerprint_key.is_empty() {
+                // Public like the demo password; `paydesk serve` on this data needs the
+                // same key (PAYDESK__CARDS__FINGERPRINT_KEY) to recognise these cards.
+                config.cards.fingerprint_key = demo_cards::DEMO_FINGERPRINT_KEY.to_owned();
+            }
             demo::seed(&store, &config, customers).await?;
             // The help center starts with the repository's knowledge base, once: an
             // operator's edits are never overwritten by a later `paydesk demo`.
@@ -408,6 +414,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 // The demo is for trying paydesk out: reset links and the other notices
                 // are readable on /dev/mailbox.
                 config.security.dev_mailbox = true;
+                // No real issuer in a demo: the built-in one accepts a fixed code.
+                config.cards.dev_issuer = true;
                 serve(store, config).await?;
             }
             Ok(())

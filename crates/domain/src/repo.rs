@@ -637,6 +637,7 @@ pub trait Repository:
     + crate::console::ConsoleRepo
     + crate::protection::ProtectionRepo
     + crate::privacy::PrivacyRepo
+    + crate::cards::CardRepo
 {
     /// Cheap round trip to the database, for readiness checks.
     async fn ping(&self) -> Result<(), RepoError>;

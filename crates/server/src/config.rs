@@ -24,6 +24,8 @@ pub struct Config {
     pub security: crate::protection::SecurityConfig,
     /// Keys that encrypt personal data at rest.
     pub encryption: EncryptionConfig,
+    /// Linking bank cards and bank accounts: the issuer's code service, the fingerprint key, limits.
+    pub cards: crate::cards::CardsConfig,
 }
 
 /// Encryption at rest (TOTP secrets, customers' and contacts' email and phone numbers,
@@ -357,6 +359,8 @@ impl Config {
             &mut c.channels.x.consumer_secret,
             &mut c.channels.x.access_token,
             &mut c.channels.telephony.secret,
+            &mut c.cards.fingerprint_key,
+            &mut c.cards.issuer_api_key,
         ] {
             if !secret.is_empty() {
                 *secret = "***".into();

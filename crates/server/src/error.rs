@@ -104,6 +104,20 @@ pub enum ApiError {
     /// A reset link or sign-in step token that is unknown, used or expired (400).
     #[error("invalid or expired token")]
     InvalidToken,
+    /// Linking or verifying a card or bank account was refused; `message` is in the
+    /// customer's language (422; 409 for the limit, a repeat or a finished verification;
+    /// 503 when the issuer does not answer).
+    #[error("card or account not linked: {}", problem.as_str())]
+    CardLink {
+        /// Why.
+        problem: domain::cards::LinkProblem,
+        /// What to do, in the customer's language.
+        message: String,
+        /// The help article about it.
+        help_url: String,
+        /// Tries left after a wrong code or wrong amounts.
+        attempts_left: Option<u32>,
+    },
     /// A dependency (the database) does not answer (503).
     #[error("unavailable: {0}")]
     Unavailable(String),
@@ -150,6 +164,15 @@ pub struct Problem {
     /// For throttling and locks: seconds to wait (also in `Retry-After`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
+    /// For card and bank-account problems: the help article about it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help_url: Option<String>,
+    /// For card and bank-account problems: the field it is about (`number`, `expiry`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// After a wrong code or wrong amounts: tries left.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempts_left: Option<u32>,
 }
 
 impl ApiError {
@@ -316,6 +339,17 @@ impl ApiError {
                 "Link expired or used",
                 "This link has expired or was already used. Ask for a new one.".into(),
             ),
+            CardLink {
+                problem, message, ..
+            } => {
+                use domain::cards::LinkProblem as P;
+                let status = match problem {
+                    P::LimitReached | P::AlreadyLinked | P::NotPending => StatusCode::CONFLICT,
+                    P::IssuerUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+                    _ => StatusCode::UNPROCESSABLE_ENTITY,
+                };
+                (status, problem.as_str(), "Card or bank account not linked", message.clone())
+            }
             Unavailable(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
@@ -358,6 +392,20 @@ impl ApiError {
             retry_after: match self {
                 ApiError::Throttled { retry_after_secs }
                 | ApiError::AccountLocked { retry_after_secs } => Some(*retry_after_secs),
+                _ => None,
+            },
+            help_url: match self {
+                ApiError::CardLink { help_url, .. } => Some(help_url.clone()),
+                _ => None,
+            },
+            field: match self {
+                ApiError::CardLink { problem, .. } if !problem.field().is_empty() => {
+                    Some(problem.field().to_owned())
+                }
+                _ => None,
+            },
+            attempts_left: match self {
+                ApiError::CardLink { attempts_left, .. } => *attempts_left,
                 _ => None,
             },
         }

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod auth;
 pub mod calendars;
+pub mod cards;
 pub mod channels;
 pub mod config;
 pub mod error;

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod bench_queue;
 mod calendars;
 pub mod crypto;
+pub mod cards;
 mod directory;
 pub mod files;
 pub mod fts;

@@ -156,14 +156,14 @@ impl Store {
         .map_err(db_err)
     }
 
-    fn for_update(&self) -> &'static str {
+    pub(crate) fn for_update(&self) -> &'static str {
         match self.backend {
             Backend::Sqlite => "",
             Backend::Postgres => " FOR UPDATE",
         }
     }
 
-    async fn ensure_account(
+    pub(crate) async fn ensure_account(
         conn: &mut AnyConnection,
         id: &str,
         kind: AccountKind,
@@ -256,7 +256,7 @@ impl Store {
 
     /// Applies a linked batch inside the caller's transaction. The outer `Result` is a
     /// storage failure; the inner one the ledger's verdict (nothing written on refusal).
-    async fn post_batch(
+    pub(crate) async fn post_batch(
         &self,
         conn: &mut AnyConnection,
         batch: &[TransferRequest],

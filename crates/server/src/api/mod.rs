@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, one module per resource, and its OpenAPI document.
 
 pub mod calendars;
+pub mod cards;
 pub mod console;
 pub mod customers;
 pub mod directory;
@@ -149,6 +150,17 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/me/data", "customer"),
     ("POST", "/api/v1/me/erasure", "customer"),
     ("GET", "/api/v1/audit", "admin"),
+    ("GET", "/api/v1/banks", "public"),
+    ("GET", "/api/v1/me/payment-methods", "customer"),
+    ("POST", "/api/v1/me/cards", "customer"),
+    ("POST", "/api/v1/me/bank-accounts", "customer"),
+    ("POST", "/api/v1/me/payment-methods/{id}/verify", "customer"),
+    ("DELETE", "/api/v1/me/payment-methods/{id}", "customer"),
+    (
+        "GET",
+        "/api/v1/customers/{id}/payment-methods",
+        "support_staff",
+    ),
     ("GET", "/healthz", "public"),
     ("GET", "/readyz", "public"),
     ("GET", "/metrics", "public"),
@@ -175,6 +187,7 @@ pub fn router() -> Router<AppState> {
         .merge(console::router())
         .merge(sla::router())
         .merge(calendars::router())
+        .merge(cards::router())
 }
 
 #[derive(OpenApi)]
@@ -266,6 +279,13 @@ pub fn router() -> Router<AppState> {
         privacy::download,
         privacy::erase,
         privacy::browse_audit,
+        cards::list_banks,
+        cards::my_methods,
+        cards::add_card,
+        cards::add_account,
+        cards::verify,
+        cards::remove,
+        cards::customer_methods,
         system::healthz,
         system::readyz,
         system::metrics,

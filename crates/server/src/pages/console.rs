@@ -271,6 +271,8 @@ pub(super) struct CustomerPanel {
     pub transactions: Vec<TxRow>,
     pub refunds: Vec<RefundLine>,
     pub flags: Vec<FlagLine>,
+    /// Linked cards and bank accounts, masked, with risk flags.
+    pub cards: Vec<crate::api::cards::MethodView>,
     /// What the channel knows about an unknown contact.
     pub contact_facts: Vec<(String, String)>,
     pub others: Vec<OtherTicket>,
@@ -352,6 +354,13 @@ pub(super) async fn customer_panel(
                 comment: f.comment.clone(),
                 transaction_href: format!("/staff/tx/{}", f.transaction_id),
             })
+            .collect();
+        panel.cards = state
+            .repo
+            .linked_methods(&c.id, true)
+            .await?
+            .iter()
+            .map(|m| crate::api::cards::MethodView::new(state, tr.locale, m, true))
             .collect();
     } else if let Some(c) = contact {
         panel.name = c.display_name.clone();

@@ -5,6 +5,7 @@ mod apidocs;
 mod assets;
 mod audit;
 mod calendars;
+mod cards;
 mod console;
 mod help;
 mod help_admin;
@@ -43,6 +44,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(signin::router())
         .merge(security::router())
+        .merge(cards::router())
         .merge(recovery::router())
         .merge(staff_access::router())
         .merge(home::router())
@@ -242,6 +244,7 @@ impl Chrome {
             Some(Role::Customer) => vec![
                 ("/home", "nav-home"),
                 ("/wallet", "nav-wallet"),
+                ("/cards", "nav-cards"),
                 ("/support", "nav-tickets"),
                 ("/help", "nav-help"),
             ],

@@ -257,6 +257,8 @@ struct CustomerPage {
     status_key: &'static str,
     member_since: String,
     transactions: Vec<super::wallet::TxRow>,
+    /// Linked cards and bank accounts, masked, with risk flags.
+    cards: Vec<crate::api::cards::MethodView>,
 }
 
 async fn customer(
@@ -272,15 +274,23 @@ async fn customer(
         // Agents see any customer's history; the newest few are what calls are about.
         let transactions =
             super::wallet::recent_rows(&state, &id, &region.time_zone, &user.ctx.tr).await?;
-        Ok::<_, ApiError>((customer, region, transactions))
+        let cards = state
+            .repo
+            .linked_methods(&id, true)
+            .await?
+            .iter()
+            .map(|m| crate::api::cards::MethodView::new(&state, locale, m, true))
+            .collect();
+        Ok::<_, ApiError>((customer, region, transactions, cards))
     };
     match loaded.await {
-        Ok((customer, region, transactions)) => {
+        Ok((customer, region, transactions, cards)) => {
             let page = CustomerPage {
                 chrome: user.ctx.chrome(),
                 status_key: status_key(customer.status),
                 member_since: local_date(customer.created_at_us, &region.time_zone),
                 transactions,
+                cards,
                 customer,
                 region,
             };

@@ -55,6 +55,8 @@ struct Fixtures {
     /// Number of a second ticket of Siti's, for merging the first into.
     merge_target: i64,
     verification: String,
+    /// A card of Siti's waiting for its micro-deposits.
+    card: String,
 }
 
 async fn fixtures(app: &TestApp) -> Fixtures {
@@ -132,7 +134,47 @@ async fn fixtures(app: &TestApp) -> Fixtures {
         app.store.create_verification(&v).await.unwrap();
         v.id
     };
+    let card = {
+        use domain::cards::*;
+        let m = LinkedMethod {
+            id: uuid::Uuid::now_v7().to_string(),
+            customer_id: c.clone(),
+            kind: MethodKind::Card,
+            bank_code: "BCA".into(),
+            brand: Some(CardBrand::Visa),
+            bin: Some("45561200".into()),
+            last4: "1234".into(),
+            fingerprint: "0".repeat(64),
+            expiry_month: Some(12),
+            expiry_year: Some(2031),
+            holder_name: "Siti Rahayu".into(),
+            state: LinkState::PendingVerification,
+            verification: LinkVerification::MicroDeposits,
+            failure: None,
+            attempts: 0,
+            max_attempts: 100,
+            otp_challenge: None,
+            deposits: Some((123_00, 456_00)),
+            deposit_currency: Some(domain::Currency::IDR),
+            verify_by_us: now + 86_400_000_000,
+            risk: None,
+            created_at_us: now,
+            updated_at_us: now,
+        };
+        app.store
+            .link_method(
+                &NewLinkedMethod {
+                    method: m.clone(),
+                    limit: 5,
+                },
+                now,
+            )
+            .await
+            .unwrap();
+        m.id
+    };
     Fixtures {
+        card,
         verification,
         payment: payment.id,
         note: note.id,
@@ -190,6 +232,10 @@ async fn every_route_answers_each_role_as_declared() {
                 )
                 .replace("/contacts/{id}", &format!("/contacts/{}", fx.contact))
                 .replace("{verification_id}", &fx.verification)
+                .replace(
+                    "/payment-methods/{id}",
+                    &format!("/payment-methods/{}", fx.card),
+                )
                 .replace(
                     "/sessions/{id}",
                     "/sessions/0123456789abcdef0123456789abcdef",
@@ -272,6 +318,15 @@ async fn every_route_answers_each_role_as_declared() {
                 }
                 ("POST", "/api/v1/customers/{id}/verifications/{verification_id}/answer") => {
                     Some(json!({"code": "000000"}))
+                }
+                ("POST", "/api/v1/me/cards") => Some(
+                    json!({"number": "4556 1200 0000 0001", "expiry_month": 12, "expiry_year": 2031}),
+                ),
+                ("POST", "/api/v1/me/bank-accounts") => {
+                    Some(json!({"bank_code": "BCA", "account_number": "123"}))
+                }
+                ("POST", "/api/v1/me/payment-methods/{id}/verify") => {
+                    Some(json!({"amounts": ["1", "2"]}))
                 }
                 ("POST", "/api/v1/help/deflections") => {
                     Some(json!({"query": "refund", "outcome": "deflected"}))

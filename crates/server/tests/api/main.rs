@@ -10,6 +10,7 @@ mod auth;
 mod authz;
 mod bad_input;
 mod calendars;
+mod cards;
 mod channels;
 mod console;
 mod customers;
