@@ -12,6 +12,7 @@ mod bad_input;
 mod calendars;
 mod channels;
 mod console;
+mod coupons;
 mod customers;
 mod help;
 mod ledger_model;
