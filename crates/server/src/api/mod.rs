@@ -2,6 +2,7 @@
 
 pub mod calendars;
 pub mod console;
+pub mod coupons;
 pub mod customers;
 pub mod directory;
 pub mod extract;
@@ -145,6 +146,20 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
         "support_staff",
     ),
     ("POST", "/api/v1/customers/{id}/totp-reset", "support_staff"),
+    ("GET", "/api/v1/me/coupons", "customer"),
+    ("POST", "/api/v1/me/coupons", "customer"),
+    ("POST", "/api/v1/coupons/evaluate", "customer_or_support"),
+    ("POST", "/api/v1/checkout", "customer"),
+    (
+        "GET",
+        "/api/v1/transactions/{id}/coupon-evaluation",
+        "customer_or_support",
+    ),
+    ("GET", "/api/v1/customers/{id}/coupons", "support_staff"),
+    ("GET", "/api/v1/coupon-campaigns", "admin"),
+    ("POST", "/api/v1/coupon-campaigns", "admin"),
+    ("POST", "/api/v1/coupon-campaigns/{id}/status", "admin"),
+    ("POST", "/api/v1/coupon-campaigns/{id}/coupons", "admin"),
     ("GET", "/healthz", "public"),
     ("GET", "/readyz", "public"),
     ("GET", "/metrics", "public"),
@@ -170,6 +185,7 @@ pub fn router() -> Router<AppState> {
         .merge(console::router())
         .merge(sla::router())
         .merge(calendars::router())
+        .merge(coupons::router())
 }
 
 #[derive(OpenApi)]
@@ -258,6 +274,16 @@ pub fn router() -> Router<AppState> {
         protection::unlock,
         protection::send_reset,
         protection::start_totp_reset,
+        coupons::my_coupons,
+        coupons::claim_code,
+        coupons::evaluate_payment,
+        coupons::checkout,
+        coupons::payment_evaluation,
+        coupons::customer_coupons,
+        coupons::list_campaigns,
+        coupons::create_campaign,
+        coupons::set_campaign_status,
+        coupons::issue_coupon,
         system::healthz,
         system::readyz,
         system::metrics,

@@ -3,6 +3,7 @@
 //! with its authorization lines; bad input.
 
 use crate::helpers::*;
+use axum::http::{Method, StatusCode};
 use domain::coupon::{
     Campaign, CampaignStatus, CheckoutRequest, CouponRepo, Discount, Funder, Outcome, PaymentType,
     Reason, evaluate,
@@ -11,6 +12,7 @@ use domain::ledger::check_invariants;
 use domain::repo::WalletRepo;
 use domain::wallet::{FailureReason, RefundReason, TransactionStatus, WalletOperation};
 use domain::{Currency, CustomerId, MerchantId, Money};
+use serde_json::{Value, json};
 
 const DAY: i64 = 86_400_000_000;
 
@@ -423,4 +425,518 @@ async fn a_stored_evaluation_replays_exactly_and_explains_an_unchosen_coupon() {
             }]
         }
     );
+}
+
+// ---------------------------------------------------------------------------- the API
+
+async fn post_key(app: &TestApp, path: &str, token: &str, key: &str, body: Value) -> Answer {
+    let req = axum::http::Request::builder()
+        .method(Method::POST)
+        .uri(path)
+        .header("authorization", format!("Bearer {token}"))
+        .header("idempotency-key", key)
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(body.to_string()))
+        .unwrap();
+    app.send(req).await
+}
+
+async fn api_campaign(app: &TestApp, admin: &str, body: Value) -> Value {
+    let a = post_key(
+        app,
+        "/api/v1/coupon-campaigns",
+        admin,
+        &uuid::Uuid::now_v7().to_string(),
+        body,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    a.json()
+}
+
+fn dates() -> (String, String) {
+    let today = jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Jakarta").unwrap())
+        .date();
+    (
+        today.yesterday().unwrap().to_string(),
+        today
+            .checked_add(jiff::Span::new().days(30))
+            .unwrap()
+            .to_string(),
+    )
+}
+
+fn reason_codes(verdict: &Value) -> Vec<String> {
+    verdict["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["detail"]["reason"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn customers_claim_a_code_see_why_it_does_not_apply_and_pay_with_it() {
+    let app = spawn_app().await;
+    let admin = app.staff_token(&app.accounts.admin).await;
+    let siti = app.customer_token().await;
+    let (from, until) = dates();
+    let c = api_campaign(
+        &app,
+        &admin,
+        json!({"name": "Lunch 10k", "amount_minor": 10_000_00, "min_spend_minor": 30_000_00,
+               "valid_from": from, "valid_until": until, "categories": ["food"], "code": "lunch10"}),
+    )
+    .await;
+    assert_eq!(c["status"], "active");
+    let claimed = app
+        .call(
+            Method::POST,
+            "/api/v1/me/coupons",
+            Some(&siti),
+            Some(json!({"code": " Lunch10 "})),
+        )
+        .await;
+    assert_eq!(claimed.status, StatusCode::CREATED, "{}", claimed.body);
+    let coupon = claimed.json()["id"].as_str().unwrap().to_owned();
+    let wallet = app.get("/api/v1/me/coupons", Some(&siti)).await.json();
+    assert_eq!(wallet[0]["bucket"], "available");
+    let rules = wallet[0]["rules"].to_string();
+    assert!(
+        rules.contains("For payments of IDR 30,000 or more"),
+        "{rules}"
+    );
+    assert!(rules.contains("Only at Food merchants"), "{rules}");
+    assert!(rules.contains("refunded in full"), "{rules}");
+    top_up(&app, &app.accounts.customer.id, 100_000).await;
+    let merchant = app.accounts.merchant.id.to_string();
+    // Can I use it here, for IDR 20,000?
+    let e = app
+        .call(
+            Method::POST,
+            "/api/v1/coupons/evaluate",
+            Some(&siti),
+            Some(
+                json!({"merchant_id": merchant, "amount_minor": 20_000_00, "coupon_ids": [coupon]}),
+            ),
+        )
+        .await;
+    assert_eq!(e.status, StatusCode::OK, "{}", e.body);
+    let e = e.json();
+    assert_eq!(reason_codes(&e["coupons"][0]), vec!["minimum_spend"]);
+    assert_eq!(
+        e["coupons"][0]["reasons"][0]["text"],
+        "Spend IDR 10,000 more (the minimum is IDR 30,000)."
+    );
+    // Paying with it anyway charges nothing and is recorded with its reason.
+    let refused = post_key(
+        &app,
+        "/api/v1/checkout",
+        &siti,
+        "pay-1",
+        json!({"merchant_id": merchant, "amount_minor": 20_000_00, "coupon_ids": [coupon]}),
+    )
+    .await;
+    let p = refused.assert_problem(422, "transaction_failed");
+    let failed_id = p["transaction"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let why = app
+        .get(
+            &format!("/api/v1/transactions/{failed_id}/coupon-evaluation"),
+            Some(&siti),
+        )
+        .await
+        .json();
+    assert_eq!(
+        reason_codes(&why["evaluation"]["coupons"][0]),
+        vec!["minimum_spend"]
+    );
+    assert_eq!(
+        app.store
+            .wallet_balance(&app.accounts.customer.id, Currency::IDR)
+            .await
+            .unwrap()
+            .posted(),
+        idr(100_000).minor
+    );
+    // At IDR 50,000 it applies.
+    let paid = post_key(
+        &app,
+        "/api/v1/checkout",
+        &siti,
+        "pay-2",
+        json!({"merchant_id": merchant, "amount_minor": 50_000_00, "coupon_ids": [coupon], "description": "Nasi goreng"}),
+    )
+    .await;
+    assert_eq!(paid.status, StatusCode::CREATED, "{}", paid.body);
+    let paid = paid.json();
+    assert_eq!(paid["transaction"]["amount_minor"], 40_000_00);
+    assert_eq!(paid["evaluation"]["platform_discount_minor"], 10_000_00);
+    let tx = paid["transaction"]["id"].as_str().unwrap();
+    // The agent sees the same evaluation, replayed from its stored input.
+    let agent = app.staff_token(&app.accounts.agent).await;
+    let seen = app
+        .get(
+            &format!("/api/v1/transactions/{tx}/coupon-evaluation"),
+            Some(&agent),
+        )
+        .await
+        .json();
+    assert_eq!(seen["replay_matches"], true);
+    assert_eq!(seen["evaluation"]["coupons"][0]["applicable"], true);
+    let wallet = app.get("/api/v1/me/coupons", Some(&siti)).await.json();
+    assert_eq!(wallet[0]["bucket"], "used");
+    let listed = app
+        .get("/api/v1/coupon-campaigns", Some(&admin))
+        .await
+        .json();
+    assert_eq!(listed[0]["uses"], 1);
+    assert_eq!(listed[0]["spent_minor"], 10_000_00);
+}
+
+#[tokio::test]
+async fn a_customer_cannot_see_or_use_another_customers_coupons_or_evaluations() {
+    let app = spawn_app().await;
+    let c = campaign("Budi's", Funder::Platform, 5_000);
+    app.store.create_campaign(&c).await.unwrap();
+    let budi = app.accounts.other_customer.id.clone();
+    let budis = app
+        .store
+        .issue_coupon(&c.id, &budi, server::now_us())
+        .await
+        .unwrap();
+    top_up(&app, &budi, 100_000).await;
+    let budi_paid = app
+        .store
+        .checkout(
+            &pay(&budi, &app.accounts.merchant.id, 20_000, &[&budis.id]),
+            server::now_us(),
+        )
+        .await
+        .unwrap();
+    top_up(&app, &app.accounts.customer.id, 100_000).await;
+    let siti = app.customer_token().await;
+    let merchant = app.accounts.merchant.id.to_string();
+    // Using Budi's coupon: refused, and the reason does not say whose it is.
+    let refused = post_key(
+        &app,
+        "/api/v1/checkout",
+        &siti,
+        "steal",
+        json!({"merchant_id": merchant, "amount_minor": 20_000_00, "coupon_ids": [budis.id]}),
+    )
+    .await;
+    let p = refused.assert_problem(422, "transaction_failed");
+    assert_eq!(p["transaction"]["failure_reason"], "coupon_not_applicable");
+    let tx = p["transaction"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mine = app
+        .get(
+            &format!("/api/v1/transactions/{tx}/coupon-evaluation"),
+            Some(&siti),
+        )
+        .await
+        .json();
+    let verdict = &mine["evaluation"]["coupons"][0];
+    assert_eq!(reason_codes(verdict), vec!["code_not_valid"]);
+    assert!(verdict["name"].is_null());
+    assert!(!mine.to_string().contains("Budi's"));
+    let agent = app.staff_token(&app.accounts.agent).await;
+    let full = app
+        .get(
+            &format!("/api/v1/transactions/{tx}/coupon-evaluation"),
+            Some(&agent),
+        )
+        .await
+        .json();
+    assert_eq!(
+        reason_codes(&full["evaluation"]["coupons"][0]),
+        vec!["not_held", "customer_limit_reached"]
+    );
+    // Budi's payment, its evaluation and his coupons stay out of Siti's reach.
+    app.get(
+        &format!(
+            "/api/v1/transactions/{}/coupon-evaluation",
+            budi_paid.transaction.id
+        ),
+        Some(&siti),
+    )
+    .await
+    .assert_problem(404, "not_found");
+    app.call(
+        Method::POST,
+        "/api/v1/coupons/evaluate",
+        Some(&siti),
+        Some(
+            json!({"customer_id": budi.to_string(), "merchant_id": merchant, "amount_minor": 1000}),
+        ),
+    )
+    .await
+    .assert_problem(404, "not_found");
+    app.get(&format!("/api/v1/customers/{budi}/coupons"), Some(&siti))
+        .await
+        .assert_problem(403, "forbidden");
+    let mine = app.get("/api/v1/me/coupons", Some(&siti)).await.json();
+    assert_eq!(mine.as_array().unwrap().len(), 0);
+    // Merchant staff see no customer's coupons and no evaluation.
+    let merchant_staff = app.staff_token(&app.accounts.merchant_staff).await;
+    app.get(
+        &format!("/api/v1/transactions/{tx}/coupon-evaluation"),
+        Some(&merchant_staff),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    // Support sees Budi's coupons.
+    let his = app
+        .get(&format!("/api/v1/customers/{budi}/coupons"), Some(&agent))
+        .await
+        .json();
+    assert_eq!(his[0]["bucket"], "used");
+}
+
+#[tokio::test]
+async fn customers_cannot_tell_an_unknown_code_from_one_that_fails() {
+    let app = spawn_app().await;
+    let mut paused = campaign("Secret sale", Funder::Platform, 5_000);
+    paused.code = Some("SECRET-50".into());
+    paused.status = CampaignStatus::Paused;
+    app.store.create_campaign(&paused).await.unwrap();
+    let siti = app.customer_token().await;
+    let merchant = app.accounts.merchant.id.to_string();
+    let try_code = |code: &'static str, token: String, customer: Option<String>| {
+        let merchant = merchant.clone();
+        let app = &app;
+        async move {
+            let mut body =
+                json!({"merchant_id": merchant, "amount_minor": 50_000_00, "code": code});
+            if let Some(c) = customer {
+                body["customer_id"] = json!(c);
+            }
+            let a = app
+                .call(
+                    Method::POST,
+                    "/api/v1/coupons/evaluate",
+                    Some(&token),
+                    Some(body),
+                )
+                .await;
+            assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+            a.json()["coupons"][0].clone()
+        }
+    };
+    let unknown = try_code("NOPE-0000", siti.clone(), None).await;
+    let known = try_code("secret-50", siti.clone(), None).await;
+    assert_eq!(reason_codes(&unknown), vec!["code_not_valid"]);
+    assert_eq!(unknown["reasons"], known["reasons"]);
+    assert_eq!(unknown["name"], known["name"]);
+    for code in ["NOPE-0000", "SECRET-50"] {
+        app.call(
+            Method::POST,
+            "/api/v1/me/coupons",
+            Some(&siti),
+            Some(json!({ "code": code })),
+        )
+        .await
+        .assert_problem(404, "not_found");
+    }
+    let agent = app.staff_token(&app.accounts.agent).await;
+    let siti_id = Some(app.accounts.customer.id.to_string());
+    let unknown = try_code("NOPE-0000", agent.clone(), siti_id.clone()).await;
+    assert_eq!(reason_codes(&unknown), vec!["unknown_code"]);
+    let known = try_code("SECRET-50", agent, siti_id).await;
+    assert_eq!(reason_codes(&known), vec!["not_held", "paused"]);
+}
+
+#[tokio::test]
+async fn admins_pause_resume_and_end_campaigns_and_see_usage_and_budget() {
+    let app = spawn_app().await;
+    let admin = app.staff_token(&app.accounts.admin).await;
+    let (from, until) = dates();
+    let c = api_campaign(
+        &app,
+        &admin,
+        json!({"name": "Merchant 20%", "funder": "merchant", "funder_merchant_id": app.accounts.merchant.id.to_string(),
+               "percent_basis_points": 2000, "cap_minor": 8_000_00, "budget_minor": 20_000_00,
+               "valid_from": from, "valid_until": until, "total_limit": 100}),
+    )
+    .await;
+    let id = c["campaign"]["id"].as_str().unwrap().to_owned();
+    let issued = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/coupon-campaigns/{id}/coupons"),
+            Some(&admin),
+            Some(json!({"customer_id": app.accounts.customer.id.to_string()})),
+        )
+        .await;
+    assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.body);
+    let coupon = issued.json()["id"].as_str().unwrap().to_owned();
+    let status = |s: &'static str| {
+        let app = &app;
+        let admin = admin.clone();
+        let id = id.clone();
+        async move {
+            app.call(
+                Method::POST,
+                &format!("/api/v1/coupon-campaigns/{id}/status"),
+                Some(&admin),
+                Some(json!({ "status": s })),
+            )
+            .await
+        }
+    };
+    assert_eq!(status("paused").await.json()["status"], "paused");
+    let siti = app.customer_token().await;
+    let check = || {
+        let app = &app;
+        let siti = siti.clone();
+        let coupon = coupon.clone();
+        async move {
+            app.call(
+                Method::POST,
+                "/api/v1/coupons/evaluate",
+                Some(&siti),
+                Some(json!({"merchant_id": app.accounts.merchant.id.to_string(), "amount_minor": 50_000_00, "coupon_ids": [coupon]})),
+            )
+            .await
+            .json()
+        }
+    };
+    assert_eq!(reason_codes(&check().await["coupons"][0]), vec!["paused"]);
+    assert_eq!(status("active").await.status, StatusCode::OK);
+    let e = check().await;
+    assert_eq!(e["coupons"][0]["discount_minor"], 8_000_00);
+    assert_eq!(e["merchant_discount_minor"], 8_000_00);
+    assert_eq!(e["best"][0], coupon);
+    top_up(&app, &app.accounts.customer.id, 100_000).await;
+    let paid = post_key(
+        &app,
+        "/api/v1/checkout",
+        &siti,
+        "pay",
+        json!({"merchant_id": app.accounts.merchant.id.to_string(), "amount_minor": 50_000_00, "coupon_ids": [coupon]}),
+    )
+    .await;
+    assert_eq!(paid.status, StatusCode::CREATED, "{}", paid.body);
+    let listed = app
+        .get("/api/v1/coupon-campaigns", Some(&admin))
+        .await
+        .json();
+    assert_eq!(listed[0]["uses"], 1);
+    assert_eq!(listed[0]["budget_left_minor"], 12_000_00);
+    assert_eq!(listed[0]["holders"], 1);
+    assert_eq!(status("ended").await.json()["status"], "ended");
+    status("active").await.assert_problem(409, "invalid_state");
+}
+
+#[tokio::test]
+async fn bad_coupon_input_gets_a_problem_and_changes_nothing() {
+    let app = spawn_app().await;
+    let admin = app.staff_token(&app.accounts.admin).await;
+    let siti = app.customer_token().await;
+    // No idempotency key on a payment.
+    app.call(
+        Method::POST,
+        "/api/v1/checkout",
+        Some(&siti),
+        Some(json!({"merchant_id": app.accounts.merchant.id.to_string(), "amount_minor": 1000})),
+    )
+    .await
+    .assert_problem(400, "idempotency_key_required");
+    let a = post_key(
+        &app,
+        "/api/v1/checkout",
+        &siti,
+        "bad-1",
+        json!({"merchant_id": "not-a-merchant", "amount_minor": 0, "payment_type": "cheque"}),
+    )
+    .await;
+    assert_eq!(
+        a.invalid_fields(),
+        vec!["amount_minor", "payment_type", "merchant_id"]
+    );
+    post_key(
+        &app,
+        "/api/v1/checkout",
+        &siti,
+        "bad-2",
+        json!({"merchant_id": domain::MerchantId::new().to_string(), "amount_minor": 1000}),
+    )
+    .await
+    .assert_problem(404, "not_found");
+    let req = axum::http::Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/coupons/evaluate")
+        .header("authorization", format!("Bearer {siti}"))
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from("{\"merchant_id\": "))
+        .unwrap();
+    app.send(req).await.assert_problem(400, "bad_request");
+    app.call(
+        Method::POST,
+        "/api/v1/coupons/evaluate",
+        Some(&siti),
+        Some(json!({"merchant_id": app.accounts.merchant.id.to_string(), "amount_minor": 1000, "surprise": 1})),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
+    let bad = post_key(
+        &app,
+        "/api/v1/coupon-campaigns",
+        &admin,
+        "bad-campaign",
+        json!({"name": "", "percent_basis_points": 20000, "valid_from": "2026-13-01", "valid_until": "soon",
+               "per_customer_limit": 0, "code": "no spaces please", "funder": "bank"}),
+    )
+    .await;
+    assert_eq!(
+        bad.invalid_fields(),
+        vec![
+            "funder",
+            "valid_from",
+            "valid_until",
+            "name",
+            "discount",
+            "per_customer_limit",
+            "code"
+        ]
+    );
+    let backwards = post_key(
+        &app,
+        "/api/v1/coupon-campaigns",
+        &admin,
+        "backwards",
+        json!({"name": "Backwards", "amount_minor": 100, "valid_from": "2026-12-31", "valid_until": "2026-12-01"}),
+    )
+    .await;
+    assert_eq!(backwards.invalid_fields(), vec!["valid_until"]);
+    assert!(
+        app.get("/api/v1/coupon-campaigns", Some(&admin))
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "nothing was created"
+    );
+    // A taken code is a conflict.
+    let (from, until) = dates();
+    let body = json!({"name": "A", "amount_minor": 100, "valid_from": from, "valid_until": until, "code": "TAKEN-1"});
+    api_campaign(&app, &admin, body.clone()).await;
+    post_key(&app, "/api/v1/coupon-campaigns", &admin, "taken-2", body)
+        .await
+        .assert_problem(409, "already_exists");
+    app.call(
+        Method::POST,
+        &format!("/api/v1/coupon-campaigns/{}/status", uuid::Uuid::now_v7()),
+        Some(&admin),
+        Some(json!({"status": "bogus"})),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
 }
