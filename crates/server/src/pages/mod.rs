@@ -5,6 +5,7 @@ mod apidocs;
 mod assets;
 mod calendars;
 mod console;
+mod coupons;
 mod help;
 mod help_admin;
 mod home;
@@ -55,6 +56,7 @@ pub fn router() -> Router<AppState> {
         .merge(calendars::router())
         .merge(support::router())
         .merge(console::router())
+        .merge(coupons::router())
 }
 
 /// The language of a request without a signed-in user: explicit choice (cookie), then
@@ -238,6 +240,7 @@ impl Chrome {
             Some(Role::Customer) => vec![
                 ("/home", "nav-home"),
                 ("/wallet", "nav-wallet"),
+                ("/coupons", "nav-coupons"),
                 ("/support", "nav-tickets"),
                 ("/help", "nav-help"),
             ],
@@ -257,6 +260,7 @@ impl Chrome {
                 ("/staff/help", "nav-help-admin"),
                 ("/staff/sla", "nav-sla"),
                 ("/staff/calendars", "nav-calendars"),
+                ("/staff/coupons", "nav-coupons-admin"),
                 ("/help", "nav-help"),
                 ("/api", "nav-api"),
             ],

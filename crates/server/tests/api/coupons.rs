@@ -539,10 +539,7 @@ async fn customers_claim_a_code_see_why_it_does_not_apply_and_pay_with_it() {
     )
     .await;
     let p = refused.assert_problem(422, "transaction_failed");
-    let failed_id = p["transaction"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let failed_id = p["transaction"]["id"].as_str().unwrap().to_owned();
     let why = app
         .get(
             &format!("/api/v1/transactions/{failed_id}/coupon-evaluation"),
@@ -631,10 +628,7 @@ async fn a_customer_cannot_see_or_use_another_customers_coupons_or_evaluations()
     .await;
     let p = refused.assert_problem(422, "transaction_failed");
     assert_eq!(p["transaction"]["failure_reason"], "coupon_not_applicable");
-    let tx = p["transaction"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let tx = p["transaction"]["id"].as_str().unwrap().to_owned();
     let mine = app
         .get(
             &format!("/api/v1/transactions/{tx}/coupon-evaluation"),
@@ -939,4 +933,281 @@ async fn bad_coupon_input_gets_a_problem_and_changes_nothing() {
     )
     .await
     .assert_problem(422, "validation_failed");
+}
+
+// ---------------------------------------------------------------------------- pages
+
+#[tokio::test]
+async fn the_checkout_page_shows_each_coupons_verdict_and_pays_with_the_chosen_one() {
+    let app = spawn_app().await;
+    let siti = app.accounts.customer.id.clone();
+    let mut lunch = campaign("Lunch 10k", Funder::Platform, 10_000);
+    lunch.categories = vec!["food".into()];
+    app.store.create_campaign(&lunch).await.unwrap();
+    let mut big = campaign("Big spender", Funder::Platform, 25_000);
+    big.min_spend_minor = idr(200_000).minor;
+    app.store.create_campaign(&big).await.unwrap();
+    let lunch_c = app
+        .store
+        .issue_coupon(&lunch.id, &siti, server::now_us())
+        .await
+        .unwrap();
+    let big_c = app
+        .store
+        .issue_coupon(&big.id, &siti, server::now_us())
+        .await
+        .unwrap();
+    top_up(&app, &siti, 100_000).await;
+    let cookie = app.page_session("/signin", "siti@example.id").await;
+    let wallet = app.page("/coupons", Some(&cookie)).await;
+    assert_eq!(wallet.status, StatusCode::OK);
+    assert!(wallet.body.contains("data-testid=\"bucket-available\""));
+    assert!(wallet.body.contains("Lunch 10k"));
+    let merchant = app.accounts.merchant.id.to_string();
+    let check = app
+        .page(
+            &format!(
+                "/pay?merchant={merchant}&amount=50000&type=qr&coupon={}&coupon={}",
+                big_c.id, lunch_c.id
+            ),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(check.status, StatusCode::OK);
+    assert!(
+        check
+            .body
+            .contains("Spend IDR 150,000 more (the minimum is IDR 200,000)."),
+        "{}",
+        check.body
+    );
+    assert!(check.body.contains("data-testid=\"cannot-pay\""));
+    // Only the lunch coupon: it applies, and paying takes its discount off.
+    let check = app
+        .page(
+            &format!(
+                "/pay?merchant={merchant}&amount=50000&coupon={}",
+                lunch_c.id
+            ),
+            Some(&cookie),
+        )
+        .await;
+    assert!(check.body.contains("IDR 40,000"), "{}", check.body);
+    let csrf = csrf_of(&check.body);
+    let paid = app
+        .post_form(
+            "/pay",
+            &[
+                ("csrf", &csrf),
+                ("merchant", &merchant),
+                ("amount", "50000"),
+                ("type", "qr"),
+                ("coupon", &lunch_c.id),
+            ],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(paid.status, StatusCode::SEE_OTHER, "{}", paid.body);
+    let to = paid.header("location").to_owned();
+    assert!(to.starts_with("/wallet/tx/"), "{to}");
+    let tx_page = app.page(&to, Some(&cookie)).await;
+    assert!(tx_page.body.contains("IDR 40,000"));
+    // A refused payment comes back to the checkout with its reason; nothing charged.
+    let refused = app
+        .post_form(
+            "/pay",
+            &[
+                ("csrf", &csrf),
+                ("merchant", &merchant),
+                ("amount", "50000"),
+                ("coupon", &lunch_c.id),
+            ],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("data-testid=\"pay-failed\""));
+    assert!(
+        refused.body.contains("Used 1 of 1 times."),
+        "{}",
+        refused.body
+    );
+    // The coupon's own page: rules and "can I use it here?".
+    let detail = app
+        .page(
+            &format!("/coupons/{}?merchant={merchant}&amount=20000", big_c.id),
+            Some(&cookie),
+        )
+        .await;
+    assert!(detail.body.contains("For payments of IDR 200,000 or more."));
+    assert!(detail.body.contains("refunded in full"));
+    assert!(detail.body.contains("data-testid=\"verdict-no\""));
+    // Bad input: a readable error, not a crash.
+    let bad = app
+        .page(
+            &format!("/pay?merchant={merchant}&amount=abc"),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Another customer's coupon has no page for Siti.
+    let budi = app.accounts.other_customer.id.clone();
+    let budis = app
+        .store
+        .issue_coupon(&lunch.id, &budi, server::now_us())
+        .await
+        .unwrap();
+    let none = app
+        .page(&format!("/coupons/{}", budis.id), Some(&cookie))
+        .await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn agents_see_a_customers_coupons_and_why_a_payment_got_no_discount() {
+    let app = spawn_app().await;
+    let siti = app.accounts.customer.id.clone();
+    let mut big = campaign("Big spender", Funder::Platform, 25_000);
+    big.min_spend_minor = idr(200_000).minor;
+    app.store.create_campaign(&big).await.unwrap();
+    app.store
+        .issue_coupon(&big.id, &siti, server::now_us())
+        .await
+        .unwrap();
+    top_up(&app, &siti, 100_000).await;
+    let paid = app
+        .store
+        .checkout(
+            &pay(&siti, &app.accounts.merchant.id, 50_000, &[]),
+            server::now_us(),
+        )
+        .await
+        .unwrap();
+    let cookie = app.page_session("/staff/signin", "agent@example.id").await;
+    let list = app
+        .page(&format!("/staff/customers/{siti}/coupons"), Some(&cookie))
+        .await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("Big spender"));
+    // Asked by reference: "why wasn't my coupon applied to TX-…?"
+    let found = app
+        .page(
+            &format!(
+                "/staff/customers/{siti}/coupons?tx={}",
+                paid.transaction.reference
+            ),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(found.status, StatusCode::SEE_OTHER);
+    let eval = app.page(found.header("location"), Some(&cookie)).await;
+    assert_eq!(eval.status, StatusCode::OK);
+    assert!(
+        eval.body.contains("Spend IDR 150,000 more"),
+        "{}",
+        eval.body
+    );
+    assert!(eval.body.contains("not chosen"));
+    assert!(
+        eval.body
+            .contains("Replayed from the stored input: same answer.")
+    );
+    // Customers cannot open the agents' view.
+    let customer = app.page_session("/signin", "siti@example.id").await;
+    let refused = app
+        .page(
+            &format!("/staff/tx/{}/coupons", paid.transaction.id),
+            Some(&customer),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn admins_create_pause_and_end_campaigns_on_the_page() {
+    let app = spawn_app().await;
+    let cookie = app.page_session("/staff/signin", "admin@example.id").await;
+    let page = app.page("/staff/coupons", Some(&cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csrf = csrf_of(&page.body);
+    let (from, until) = dates();
+    let bad = app
+        .post_form(
+            "/staff/coupons",
+            &[
+                ("csrf", &csrf),
+                ("name", "Weekend"),
+                ("kind", "percent"),
+                ("value", "two"),
+                ("valid_from", &from),
+                ("valid_until", &until),
+            ],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("data-testid=\"error\""));
+    let made = app
+        .post_form(
+            "/staff/coupons",
+            &[
+                ("csrf", &csrf),
+                ("name", "Weekend 15%"),
+                ("kind", "percent"),
+                ("value", "15"),
+                ("cap", "20000"),
+                ("valid_from", &from),
+                ("valid_until", &until),
+                ("time_zone", "Asia/Jakarta"),
+                ("category", "food"),
+                ("type", "qr"),
+                ("total_limit", "50"),
+                ("budget", "500000"),
+                ("code", "weekend15"),
+            ],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    let list = app.campaign_list().await;
+    assert_eq!(list.len(), 1);
+    let c = &list[0].campaign;
+    assert_eq!(
+        c.discount,
+        Discount::Percent {
+            basis_points: 1_500,
+            cap_minor: Some(idr(20_000).minor)
+        }
+    );
+    assert_eq!(c.code.as_deref(), Some("WEEKEND15"));
+    let page = app.page("/staff/coupons", Some(&cookie)).await;
+    assert!(page.body.contains("15% off, at most IDR 20,000."));
+    for status in ["paused", "ended"] {
+        let a = app
+            .post_form(
+                &format!("/staff/coupons/{}/status", c.id),
+                &[("csrf", &csrf), ("status", status)],
+                Some(&cookie),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::SEE_OTHER);
+    }
+    let again = app
+        .post_form(
+            &format!("/staff/coupons/{}/status", c.id),
+            &[("csrf", &csrf), ("status", "active")],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(
+        app.campaign_list().await[0].campaign.status,
+        CampaignStatus::Ended
+    );
+}
+
+impl TestApp {
+    async fn campaign_list(&self) -> Vec<domain::coupon::CampaignUsage> {
+        self.store.campaigns().await.unwrap()
+    }
 }
