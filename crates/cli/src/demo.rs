@@ -893,6 +893,7 @@ pub async fn seed(store: &Store, config: &Config, customers: u32) -> anyhow::Res
     crate::demo_tickets::seed_console(store, now)
         .await
         .context("seeding the agent console")?;
+    let campaigns = crate::demo_coupons::seed(store, &siti_id, &merchant_ids[0], now).await?;
     let tickets = crate::demo_tickets::seed_tickets(store, customers, now).await?;
 
     println!(
@@ -909,6 +910,7 @@ pub async fn seed(store: &Store, config: &Config, customers: u32) -> anyhow::Res
         "Wallet history simulated for {simulated} customers (months of top-ups, payments, transfers, failures and refunds)."
     );
     println!("{tickets} support tickets from the app, the web, Messenger, X and the hotline.");
+    println!("{campaigns} coupon campaigns; Siti holds their coupons.");
     println!();
     println!("Sign in with password \"{DEMO_PASSWORD}\":");
     println!("  customer  {DEMO_CUSTOMER_EMAIL:<32} (or +62 812 3456 7890)  at /signin");
