@@ -294,13 +294,27 @@ impl Store {
 
     /// Transfers that undo a payment's platform discount when the payment is refunded in
     /// full: the merchant received it from the coupon funding account and gives it back.
+    ///
+    /// On PostgreSQL it also locks the payment's campaigns, before the ledger accounts,
+    /// in the same order a checkout takes them, so a refund and a checkout never deadlock.
     pub(crate) async fn coupon_full_refund_transfers(
+        &self,
         conn: &mut AnyConnection,
         payment: &WalletTransaction,
     ) -> Result<Vec<TransferRequest>, RepoError> {
         let Some(merchant) = &payment.merchant_id else {
             return Ok(Vec::new());
         };
+        if !self.for_update().is_empty() {
+            sqlx::query(
+                "SELECT id FROM coupon_campaigns WHERE id IN (SELECT campaign_id FROM coupon_redemptions \
+                 WHERE transaction_id = $1 AND state = 'redeemed') ORDER BY id FOR UPDATE",
+            )
+            .bind(payment.id.clone())
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        }
         let row = sqlx::query(
             "SELECT CAST(COALESCE(SUM(discount_minor), 0) AS BIGINT) AS total FROM coupon_redemptions \
              WHERE transaction_id = $1 AND state = 'redeemed' AND funder = 'platform'",

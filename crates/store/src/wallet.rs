@@ -551,7 +551,7 @@ impl Store {
         let full = refunded_before + refund.amount.minor >= payment.amount.minor;
         let mut batch = vec![request];
         if full {
-            batch.extend(Self::coupon_full_refund_transfers(conn, &payment).await?);
+            batch.extend(self.coupon_full_refund_transfers(conn, &payment).await?);
         }
         match self
             .post_batch(conn, &batch, Some(&refund_tx_id), now_us)
