@@ -202,6 +202,124 @@ async fn a_hundred_concurrent_payments_take_exactly_the_ten_uses_left() {
     assert_ledger_balanced(&app).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_customer_paying_twenty_times_at_once_uses_the_coupon_only_as_often_as_allowed() {
+    let app = spawn_app().await;
+    let mut c = campaign(
+        "Twice",
+        Funder::Merchant(app.accounts.merchant.id.clone()),
+        1_000,
+    );
+    c.per_customer_limit = 2;
+    app.store.create_campaign(&c).await.unwrap();
+    let siti = app.accounts.customer.id.clone();
+    let coupon = app
+        .store
+        .issue_coupon(&c.id, &siti, server::now_us())
+        .await
+        .unwrap();
+    top_up(&app, &siti, 1_000_000).await;
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let store = app.store.clone();
+            let req = pay(&siti, &app.accounts.merchant.id, 10_000, &[&coupon.id]);
+            tokio::spawn(async move { store.checkout(&req, server::now_us()).await.unwrap() })
+        })
+        .collect();
+    let mut ok = 0;
+    for t in tasks {
+        if t.await.unwrap().transaction.status == TransactionStatus::Succeeded {
+            ok += 1;
+        }
+    }
+    assert_eq!(ok, 2);
+    assert_eq!(
+        app.store.customer_coupons(&siti).await.unwrap()[0].customer_uses,
+        2
+    );
+    assert_eq!(app.store.campaign_usage(&c.id).await.unwrap().uses, 2);
+    assert_ledger_balanced(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn full_refunds_and_checkouts_of_one_campaign_race_without_losing_a_use() {
+    let app = spawn_app().await;
+    let mut c = campaign("Race", Funder::Platform, 2_000);
+    c.total_limit = Some(30);
+    app.store.create_campaign(&c).await.unwrap();
+    let merchant = app.accounts.merchant.id.clone();
+    let mut paid = Vec::new();
+    let mut waiting = Vec::new();
+    for i in 0..20 {
+        let cust = customer(
+            &format!("race{i}@example.id"),
+            &format!("+62815000000{i:02}"),
+            "Racer",
+        );
+        app.store.insert_customer(&cust, "x", false).await.unwrap();
+        top_up(&app, &cust.id, 100_000).await;
+        let coupon = app
+            .store
+            .issue_coupon(&c.id, &cust.id, server::now_us())
+            .await
+            .unwrap();
+        if i < 10 {
+            let out = app
+                .store
+                .checkout(
+                    &pay(&cust.id, &merchant, 10_000, &[&coupon.id]),
+                    server::now_us(),
+                )
+                .await
+                .unwrap();
+            assert_eq!(out.transaction.status, TransactionStatus::Succeeded);
+            paid.push(out.transaction);
+        } else {
+            waiting.push((cust.id, coupon.id));
+        }
+    }
+    let mut tasks = Vec::new();
+    for t in paid {
+        let store = app.store.clone();
+        tasks.push(tokio::spawn(async move {
+            let r = store
+                .request_refund(
+                    &t.id,
+                    t.amount.minor,
+                    RefundReason::Cancelled,
+                    server::now_us(),
+                )
+                .await
+                .unwrap();
+            r.status == domain::wallet::RefundStatus::Succeeded
+        }));
+    }
+    for (cust, coupon) in waiting {
+        let store = app.store.clone();
+        let m = merchant.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .checkout(&pay(&cust, &m, 10_000, &[&coupon]), server::now_us())
+                .await
+                .unwrap()
+                .transaction
+                .status
+                == TransactionStatus::Succeeded
+        }));
+    }
+    for t in tasks {
+        assert!(t.await.unwrap(), "every refund and checkout went through");
+    }
+    // Ten uses given back, ten taken: ten in use, and the platform paid for ten.
+    let usage = app.store.campaign_usage(&c.id).await.unwrap();
+    assert_eq!((usage.uses, usage.spent_minor), (10, idr(20_000).minor));
+    assert_eq!(
+        balance_of(&app, "system:coupon_funding:IDR").await,
+        -idr(20_000).minor
+    );
+    assert_ledger_balanced(&app).await;
+}
+
 #[tokio::test]
 async fn a_failed_payment_releases_its_reservation() {
     let app = spawn_app().await;
