@@ -127,7 +127,7 @@ pub async fn seed(
     welcome.new_customers_only = true;
     welcome.code = Some("WELCOME20".into());
     welcome.exclusive = true;
-    let mut over = base(7, "Independence Day 17%", fixed(17_000), now_us);
+    let mut over = base(7, "Independence Day IDR 17,000 off", fixed(17_000), now_us);
     over.valid_from_us = jakarta_day(now_us, -120);
     over.valid_until_us = jakarta_day(now_us, -90);
     let campaigns = [lunch, warung20, big, festival, ride, welcome, over];

@@ -237,6 +237,8 @@ pub struct CouponView {
     pub valid_from: String,
     /// Last valid day, in words.
     pub valid_until: String,
+    /// The validity window in words (`Valid 1 December 2026 to 31 December 2026`).
+    pub validity: String,
     /// Uses so far.
     pub uses: u32,
     /// Allowed uses.
@@ -261,6 +263,18 @@ impl CouponView {
             rules: rules_text(tr, c),
             valid_from: date_text(tr, LocalDate::of(c.valid_from_us, &c.time_zone)),
             valid_until: date_text(tr, LocalDate::of(c.valid_until_us - 1, &c.time_zone)),
+            validity: {
+                let mut args = FluentArgs::new();
+                args.set(
+                    "from",
+                    date_text(tr, LocalDate::of(c.valid_from_us, &c.time_zone)),
+                );
+                args.set(
+                    "until",
+                    date_text(tr, LocalDate::of(c.valid_until_us - 1, &c.time_zone)),
+                );
+                tr.with_args("coupon-valid-range", &args)
+            },
             uses: h.customer_uses,
             per_customer_limit: c.per_customer_limit,
             funder: c.funder.class().into(),

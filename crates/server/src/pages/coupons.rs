@@ -8,8 +8,8 @@
 use super::wallet::{local_time, parse_rupiah};
 use super::{Chrome, PageUser, csrf_ok, error_page, render, same_origin, url_encode};
 use crate::api::coupons::{
-    CampaignBody, CampaignView, CouponView, EvaluationView, checkout_request, evaluation_of,
-    parse_campaign, visible_evaluation,
+    CampaignBody, CampaignView, CouponView, EvaluationView, checkout_request, date_text,
+    evaluation_of, parse_campaign, visible_evaluation,
 };
 use crate::auth::{Access, AdminOnly, CustomerOnly, SupportStaff};
 use crate::error::ApiError;
@@ -21,7 +21,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use domain::coupon::{CampaignStatus, PaymentType, evaluate};
+use domain::coupon::{CampaignStatus, LocalDate, PaymentType, evaluate};
 use domain::repo::RepoError;
 use domain::wallet::{TransactionKind, TransactionQuery, TransactionStatus};
 use domain::{Currency, CustomerId, Limit, Money, Principal};
@@ -207,6 +207,7 @@ fn clone_view(c: &CouponView) -> CouponView {
         rules: c.rules.clone(),
         valid_from: c.valid_from.clone(),
         valid_until: c.valid_until.clone(),
+        validity: c.validity.clone(),
         uses: c.uses,
         per_customer_limit: c.per_customer_limit,
         funder: c.funder.clone(),
@@ -505,6 +506,8 @@ async fn pay_response(
                         let v = EvaluationView::new(&e, req.amount, tr);
                         page.checked = true;
                         page.rows = rows_of(&v, tr);
+                        // Chosen first, then those that apply; each group keeps its order.
+                        page.rows.sort_by_key(|r| (!r.chosen, !r.applicable));
                         page.discount = e.discount.to_string();
                         page.payable = e.payable.to_string();
                         page.can_pay = page.rows.iter().all(|r| !r.chosen || r.applicable);
@@ -856,6 +859,8 @@ pub struct CampaignRow {
     pub holders: u32,
     /// Its code.
     pub code: String,
+    /// Validity window in words.
+    pub window: String,
 }
 
 #[derive(Template)]
@@ -916,6 +921,18 @@ async fn campaigns_response(
                             .unwrap_or_else(|| tr.t("coupon-admin-unlimited")),
                         holders: u.holders,
                         code: c.code.clone().unwrap_or_default(),
+                        window: {
+                            let mut args = fluent_bundle::FluentArgs::new();
+                            args.set(
+                                "from",
+                                date_text(tr, LocalDate::of(c.valid_from_us, &c.time_zone)),
+                            );
+                            args.set(
+                                "until",
+                                date_text(tr, LocalDate::of(c.valid_until_us - 1, &c.time_zone)),
+                            );
+                            tr.with_args("coupon-valid-range", &args)
+                        },
                     }
                 })
                 .collect();
