@@ -1329,3 +1329,65 @@ impl TestApp {
         self.store.campaigns().await.unwrap()
     }
 }
+
+#[tokio::test]
+async fn reasons_are_worded_in_the_customers_language() {
+    let app = spawn_app().await;
+    let mut c = campaign("Makan siang", Funder::Platform, 10_000);
+    c.min_spend_minor = idr(65_000).minor;
+    c.categories = vec!["retail".into()];
+    app.store.create_campaign(&c).await.unwrap();
+    let coupon = app
+        .store
+        .issue_coupon(&c.id, &app.accounts.customer.id, server::now_us())
+        .await
+        .unwrap();
+    let siti = app.customer_token().await;
+    let mut seen = Vec::new();
+    for locale in ["id", "zh-CN", "en"] {
+        app.call(
+            Method::PATCH,
+            "/api/v1/me",
+            Some(&siti),
+            Some(json!({ "locale": locale })),
+        )
+        .await;
+        let e = app
+            .call(
+                Method::POST,
+                "/api/v1/coupons/evaluate",
+                Some(&siti),
+                Some(json!({"merchant_id": app.accounts.merchant.id.to_string(), "amount_minor": 50_000_00, "coupon_ids": [coupon.id]})),
+            )
+            .await
+            .json();
+        let texts: Vec<String> = e["coupons"][0]["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["text"].as_str().unwrap().to_owned())
+            .collect();
+        seen.push(texts);
+    }
+    assert_eq!(
+        seen[0],
+        vec![
+            "Belanja IDR 15,000 lagi (minimum IDR 65,000).",
+            "Hanya di merchant Toko."
+        ]
+    );
+    assert_eq!(
+        seen[1],
+        vec![
+            "再消费 IDR 15,000 即可使用（最低消费 IDR 65,000）。",
+            "仅限零售类商户使用。"
+        ]
+    );
+    assert_eq!(
+        seen[2],
+        vec![
+            "Spend IDR 15,000 more (the minimum is IDR 65,000).",
+            "Only at Retail merchants."
+        ]
+    );
+}
