@@ -174,6 +174,7 @@ pub async fn seed(
                         payment_type: PaymentType::Qr,
                         chosen: vec![coupon.clone()],
                         description: "Nasi campur".into(),
+                        hold_minutes: None,
                     },
                     now_us - when * DAY + 3_600_000_000,
                 )

@@ -848,6 +848,9 @@ pub struct CheckoutRequest {
     pub chosen: Vec<String>,
     /// What for.
     pub description: String,
+    /// Hold for this many minutes for the merchant to capture (or void) instead of paying
+    /// at once; the coupon uses stay reserved until then.
+    pub hold_minutes: Option<u32>,
 }
 
 /// The stored evaluation of a payment: its input, and the answer given then.

@@ -369,6 +369,107 @@ impl Store {
         Ok(rows.len() as u32)
     }
 
+    /// For a held payment with coupons: the linked transfer that resolves the platform's
+    /// held discount the same way as the payment's hold (posted in full on capture,
+    /// released on void or expiry). A coupon payment is captured in full or not at all.
+    /// On PostgreSQL the payment's campaigns are locked first, the order a checkout takes.
+    pub(crate) async fn coupon_hold_resolution(
+        &self,
+        conn: &mut AnyConnection,
+        tx: &WalletTransaction,
+        phase: &Phase,
+        amount: i64,
+    ) -> Result<Vec<TransferRequest>, RepoError> {
+        let reserved = sqlx::query(
+            "SELECT COUNT(*) AS n FROM coupon_redemptions WHERE transaction_id = $1 AND state = 'reserved'",
+        )
+        .bind(tx.id.clone())
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db_err)?;
+        if col::<i64>(&reserved, "n")? == 0 {
+            return Ok(Vec::new());
+        }
+        if matches!(phase, Phase::PostPending { .. }) && amount != tx.amount.minor {
+            return Err(RepoError::InvalidState(
+                "a payment with coupons is captured in full".into(),
+            ));
+        }
+        if !self.for_update().is_empty() {
+            sqlx::query(
+                "SELECT id FROM coupon_campaigns WHERE id IN (SELECT campaign_id FROM coupon_redemptions \
+                 WHERE transaction_id = $1 AND state = 'reserved') ORDER BY id FOR UPDATE",
+            )
+            .bind(tx.id.clone())
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        }
+        let row = sqlx::query(
+            "SELECT t.id, t.debit_account, t.credit_account, t.amount FROM ledger_transfers t \
+             JOIN ledger_pending p ON p.transfer_id = t.id \
+             WHERE t.transaction_id = $1 AND p.state = 'open' AND t.id <> $2",
+        )
+        .bind(tx.id.clone())
+        .bind(tx.hold_transfer_id.clone().unwrap_or_default())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?;
+        let Some(row) = row else {
+            return Ok(Vec::new());
+        };
+        let pending_id: String = col(&row, "id")?;
+        let phase = match phase {
+            Phase::PostPending { .. } => Phase::PostPending { pending_id },
+            Phase::VoidPending { .. } => Phase::VoidPending { pending_id },
+            Phase::ExpirePending { .. } => Phase::ExpirePending { pending_id },
+            Phase::Posted | Phase::Pending { .. } => return Ok(Vec::new()),
+        };
+        Ok(vec![TransferRequest {
+            id: uuid::Uuid::now_v7().to_string(),
+            debit_account: col(&row, "debit_account")?,
+            credit_account: col(&row, "credit_account")?,
+            amount: col(&row, "amount")?,
+            currency: tx.amount.currency,
+            phase,
+        }])
+    }
+
+    /// A held payment's reserved coupon uses: redeemed when it is captured, released
+    /// (given back) when it is voided or expires.
+    pub(crate) async fn settle_coupon_reservations(
+        conn: &mut AnyConnection,
+        payment_id: &str,
+        captured: bool,
+        now_us: i64,
+    ) -> Result<(), RepoError> {
+        let rows = sqlx::query(
+            "SELECT id, coupon_id, campaign_id, discount_minor FROM coupon_redemptions \
+             WHERE transaction_id = $1 AND state = 'reserved' ORDER BY id",
+        )
+        .bind(payment_id.to_owned())
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db_err)?;
+        for r in &rows {
+            if !captured {
+                let coupon: String = col(r, "coupon_id")?;
+                let campaign: String = col(r, "campaign_id")?;
+                Self::release(conn, &coupon, &campaign, col(r, "discount_minor")?).await?;
+            }
+            sqlx::query(
+                "UPDATE coupon_redemptions SET state = $1, updated_at_us = $2 WHERE id = $3",
+            )
+            .bind(if captured { "redeemed" } else { "released" })
+            .bind(now_us)
+            .bind(col::<String>(r, "id")?)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        }
+        Ok(())
+    }
+
     async fn usage_of(&self, id: &str) -> Result<CampaignUsage, RepoError> {
         let row = sqlx::query(AssertSqlSafe(format!(
             "SELECT k.id, {CAMPAIGN_COLUMNS} FROM coupon_campaigns k WHERE k.id = $1"
@@ -592,6 +693,17 @@ impl CouponRepo for Store {
                 reserved.push((r.key.clone(), campaign, discount, funder));
             }
         }
+        // A held payment (the merchant captures or voids it later) holds the platform's
+        // part too, and keeps its coupon uses reserved until then. Nothing to hold when the
+        // coupons cover everything: such a payment is made at once.
+        let held = req.hold_minutes.is_some() && evaluation.payable.minor > 0 && !refused;
+        let phase = match req.hold_minutes {
+            Some(m) if held => Phase::Pending {
+                expires_at_us: now_us + i64::from(m) * 60_000_000,
+            },
+            _ => Phase::Posted,
+        };
+        let hold_id = uuid::Uuid::now_v7().to_string();
         let wallet = wallet_account(&req.customer, currency);
         let merchant_acc = merchant_account(&req.merchant, currency);
         let funding = system_account(AccountKind::CouponFunding, currency);
@@ -622,12 +734,12 @@ impl CouponRepo for Store {
             let mut batch = Vec::new();
             if payable > 0 {
                 batch.push(TransferRequest {
-                    id: uuid::Uuid::now_v7().to_string(),
+                    id: hold_id.clone(),
                     debit_account: wallet.clone(),
                     credit_account: merchant_acc.clone(),
                     amount: payable,
                     currency,
-                    phase: Phase::Posted,
+                    phase: phase.clone(),
                 });
             }
             // A platform coupon is paid to the merchant from the coupon funding account;
@@ -639,7 +751,7 @@ impl CouponRepo for Store {
                     credit_account: merchant_acc.clone(),
                     amount: platform,
                     currency,
-                    phase: Phase::Posted,
+                    phase: phase.clone(),
                 });
             }
             let verdict = if batch.is_empty() {
@@ -656,6 +768,7 @@ impl CouponRepo for Store {
                 Err(e) => return Err(RepoError::InvalidState(e.to_string())),
             };
             match failure {
+                None if held => (TransactionStatus::Pending, None, evaluation.payable),
                 None => (TransactionStatus::Succeeded, None, evaluation.payable),
                 Some(f) => {
                     // The payment failed: its reservations go back at once.
@@ -666,7 +779,7 @@ impl CouponRepo for Store {
                 }
             }
         };
-        let unusual = if status == TransactionStatus::Succeeded {
+        let unusual = if status != TransactionStatus::Failed {
             let history = Self::prior_outgoing(conn, &req.customer).await?;
             unusual_activity(
                 &history,
@@ -693,16 +806,16 @@ impl CouponRepo for Store {
                 failure,
                 description: req.description.clone(),
                 original_id: None,
-                hold_transfer_id: None,
+                hold_transfer_id: (status == TransactionStatus::Pending).then(|| hold_id.clone()),
                 unusual,
             },
             now_us,
         )
         .await?;
-        let state = if status == TransactionStatus::Succeeded {
-            "redeemed"
-        } else {
-            "released"
+        let state = match status {
+            TransactionStatus::Succeeded => "redeemed",
+            TransactionStatus::Pending => "reserved",
+            _ => "released",
         };
         for (coupon, campaign, discount, funder) in &reserved {
             sqlx::query(

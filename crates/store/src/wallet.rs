@@ -503,18 +503,25 @@ impl Store {
             ));
         };
         let currency = tx.amount.currency;
-        let request = TransferRequest {
+        // A held checkout's platform coupon discount is held too: resolved with it.
+        let coupon_hold = self
+            .coupon_hold_resolution(conn, tx, &phase, amount)
+            .await?;
+        let settle = matches!(phase, Phase::PostPending { .. });
+        let mut batch = vec![TransferRequest {
             id: uuid::Uuid::now_v7().to_string(),
             debit_account: wallet_account(&tx.customer_id, currency),
             credit_account: merchant_account(merchant, currency),
             amount,
             currency,
             phase,
-        };
-        Ok(self
-            .post_batch(conn, &[request], Some(&tx.id), now_us)
-            .await?
-            .map(|_| ()))
+        }];
+        batch.extend(coupon_hold);
+        let verdict = self.post_batch(conn, &batch, Some(&tx.id), now_us).await?;
+        if verdict.is_ok() {
+            Self::settle_coupon_reservations(conn, &tx.id, settle, now_us).await?;
+        }
+        Ok(verdict.map(|_| ()))
     }
 
     /// Moves an approved refund's money and records the refund transaction.

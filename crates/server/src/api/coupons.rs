@@ -488,6 +488,9 @@ pub struct CheckoutBody {
     pub coupon_ids: Vec<String>,
     /// What for.
     pub description: Option<String>,
+    /// Hold this many minutes for the merchant to capture (or void) instead of paying now;
+    /// the coupons stay reserved meanwhile.
+    pub hold_minutes: Option<u32>,
 }
 
 /// Builds a checkout request from its parts, with every input error at once.
@@ -543,6 +546,7 @@ pub fn checkout_request(
         } else {
             description
         },
+        hold_minutes: None,
     })
 }
 
@@ -722,6 +726,13 @@ pub async fn checkout(
                 &body.coupon_ids,
                 body.description.as_deref(),
             )?;
+            let req = CheckoutRequest {
+                hold_minutes: body
+                    .hold_minutes
+                    .filter(|m| *m > 0)
+                    .map(|m| m.min(60 * 24 * 30)),
+                ..req
+            };
             let out = state.repo.checkout(&req, crate::now_us()).await?;
             let t = &out.transaction;
             if t.status == TransactionStatus::Failed {

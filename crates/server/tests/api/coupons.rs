@@ -74,6 +74,7 @@ fn pay(
         payment_type: PaymentType::Qr,
         chosen: chosen.iter().map(|s| (*s).to_owned()).collect(),
         description: "Lunch".into(),
+        hold_minutes: None,
     }
 }
 
@@ -394,6 +395,109 @@ async fn a_failed_payment_releases_its_reservation() {
         idr(42_000).minor
     );
     assert_eq!(balance_of(&app, "system:coupon_funding:IDR").await, 0);
+    assert_ledger_balanced(&app).await;
+}
+
+#[tokio::test]
+async fn a_held_payment_keeps_its_coupon_reserved_until_captured_voided_or_expired() {
+    let app = spawn_app().await;
+    let mut c = campaign("Held 10k", Funder::Platform, 10_000);
+    c.per_customer_limit = 3;
+    app.store.create_campaign(&c).await.unwrap();
+    let siti = app.accounts.customer.id.clone();
+    let merchant = app.accounts.merchant.id.clone();
+    let coupon = app
+        .store
+        .issue_coupon(&c.id, &siti, server::now_us())
+        .await
+        .unwrap();
+    top_up(&app, &siti, 200_000).await;
+    let held = |minutes| CheckoutRequest {
+        hold_minutes: Some(minutes),
+        ..pay(&siti, &merchant, 50_000, &[&coupon.id])
+    };
+    let uses = || async { app.store.campaign_usage(&c.id).await.unwrap().uses };
+    let funding = || balance_of(&app, "system:coupon_funding:IDR");
+
+    // Voided: the use comes back, nothing moved.
+    let t = app
+        .store
+        .checkout(&held(30), server::now_us())
+        .await
+        .unwrap();
+    assert_eq!(t.transaction.status, TransactionStatus::Pending);
+    assert_eq!(uses().await, 1, "reserved while held");
+    assert_eq!(
+        app.store
+            .wallet_balance(&siti, Currency::IDR)
+            .await
+            .unwrap()
+            .available(),
+        idr(160_000).minor
+    );
+    app.store
+        .void_payment(&t.transaction.id, server::now_us())
+        .await
+        .unwrap();
+    assert_eq!(uses().await, 0, "released on void");
+    assert_eq!(funding().await, 0);
+
+    // Expired: the same.
+    let now = server::now_us();
+    let t = app.store.checkout(&held(1), now).await.unwrap();
+    assert_eq!(uses().await, 1);
+    assert_eq!(
+        app.store.expire_holds(now + 120_000_000, 10).await.unwrap(),
+        1
+    );
+    assert_eq!(uses().await, 0, "released on expiry");
+    assert_eq!(
+        app.store
+            .transaction(&t.transaction.id)
+            .await
+            .unwrap()
+            .status,
+        TransactionStatus::Failed
+    );
+
+    // Captured: only in full; then the use is spent and the platform pays its part.
+    let t = app
+        .store
+        .checkout(&held(30), server::now_us())
+        .await
+        .unwrap();
+    let partial = app
+        .store
+        .capture_payment(&t.transaction.id, Some(idr(10_000).minor), server::now_us())
+        .await;
+    assert!(matches!(
+        partial,
+        Err(domain::repo::RepoError::InvalidState(_))
+    ));
+    app.store
+        .capture_payment(&t.transaction.id, None, server::now_us())
+        .await
+        .unwrap();
+    assert_eq!(uses().await, 1);
+    assert_eq!(funding().await, -idr(10_000).minor);
+    assert_eq!(
+        balance_of(&app, &format!("merchant:{merchant}:IDR")).await,
+        idr(50_000).minor
+    );
+    assert_eq!(
+        app.store
+            .wallet_balance(&siti, Currency::IDR)
+            .await
+            .unwrap()
+            .posted(),
+        idr(160_000).minor
+    );
+    let accounts = app.store.ledger_accounts().await.unwrap();
+    assert!(
+        accounts
+            .iter()
+            .all(|a| a.balance.debits_pending == 0 && a.balance.credits_pending == 0)
+    );
     assert_ledger_balanced(&app).await;
 }
 
