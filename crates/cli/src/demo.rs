@@ -893,6 +893,7 @@ pub async fn seed(store: &Store, config: &Config, customers: u32) -> anyhow::Res
     crate::demo_tickets::seed_console(store, now)
         .await
         .context("seeding the agent console")?;
+    let campaigns = crate::demo_coupons::seed(store, &siti_id, &merchant_ids[0], now).await?;
     let tickets = crate::demo_tickets::seed_tickets(store, customers, now).await?;
     let other = (customers > 1).then(|| CustomerId::from_string(demo_id(1, 1)));
     let cards = crate::demo_cards::seed_cards(store, config, &siti_id, other.as_ref(), now)
@@ -920,6 +921,7 @@ pub async fn seed(store: &Store, config: &Config, customers: u32) -> anyhow::Res
             "{cards} new demo cards and bank accounts (one card shared by two customers, flagged for risk)."
         );
     }
+    println!("{campaigns} coupon campaigns; Siti holds their coupons.");
     println!();
     println!("Sign in with password \"{DEMO_PASSWORD}\":");
     println!("  customer  {DEMO_CUSTOMER_EMAIL:<32} (or +62 812 3456 7890)  at /signin");

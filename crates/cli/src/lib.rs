@@ -5,6 +5,7 @@ pub mod bench_queue;
 pub mod bench_tickets;
 pub mod demo;
 pub mod demo_cards;
+pub mod demo_coupons;
 pub mod demo_tickets;
 pub mod kb;
 pub mod keys;

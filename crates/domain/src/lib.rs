@@ -29,6 +29,7 @@ macro_rules! string_enum {
 pub mod calendar;
 pub mod cards;
 pub mod console;
+pub mod coupon;
 pub mod files;
 pub mod help;
 pub mod identity;

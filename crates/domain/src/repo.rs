@@ -638,6 +638,7 @@ pub trait Repository:
     + crate::protection::ProtectionRepo
     + crate::privacy::PrivacyRepo
     + crate::cards::CardRepo
+    + crate::coupon::CouponRepo
 {
     /// Cheap round trip to the database, for readiness checks.
     async fn ping(&self) -> Result<(), RepoError>;

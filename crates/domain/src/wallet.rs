@@ -64,6 +64,8 @@ string_enum!(
         MerchantUnavailable => "merchant_unavailable",
         /// Not confirmed in time.
         Expired => "expired",
+        /// A chosen coupon could not be applied when paying; nothing was charged.
+        CouponNotApplicable => "coupon_not_applicable",
     }
 );
 
@@ -79,6 +81,8 @@ pub enum NextStep {
     UseAnotherMethod,
     /// Contact support quoting the reference.
     ContactSupport,
+    /// Look at why the coupon did not apply, choose again and pay.
+    ChooseCouponsAgain,
 }
 
 impl FailureReason {
@@ -92,6 +96,7 @@ impl FailureReason {
             | FailureReason::Expired => NextStep::RetryLater,
             FailureReason::PaymentMethodDeclined => NextStep::UseAnotherMethod,
             FailureReason::BlockedByRisk | FailureReason::LimitExceeded => NextStep::ContactSupport,
+            FailureReason::CouponNotApplicable => NextStep::ChooseCouponsAgain,
         }
     }
 
@@ -109,6 +114,7 @@ impl NextStep {
             NextStep::RetryLater => "next-step-retry-later",
             NextStep::UseAnotherMethod => "next-step-use-another-method",
             NextStep::ContactSupport => "next-step-contact-support",
+            NextStep::ChooseCouponsAgain => "next-step-choose-coupons-again",
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod bench_queue;
 mod calendars;
 pub mod crypto;
 pub mod cards;
+mod coupons;
 mod directory;
 pub mod files;
 pub mod fts;

@@ -129,20 +129,20 @@ fn new_reference(now_us: i64) -> String {
 }
 
 /// What a new transaction row holds.
-struct NewTx<'a> {
+pub(crate) struct NewTx<'a> {
     /// Chosen before the ledger transfer is written, so the transfer records it directly.
-    id: String,
-    customer: &'a CustomerId,
-    kind: TransactionKind,
-    status: TransactionStatus,
-    amount: Money,
-    merchant: Option<&'a MerchantId>,
-    counterparty: Option<&'a CustomerId>,
-    failure: Option<FailureReason>,
-    description: String,
-    original_id: Option<String>,
-    hold_transfer_id: Option<String>,
-    unusual: Option<UnusualRule>,
+    pub(crate) id: String,
+    pub(crate) customer: &'a CustomerId,
+    pub(crate) kind: TransactionKind,
+    pub(crate) status: TransactionStatus,
+    pub(crate) amount: Money,
+    pub(crate) merchant: Option<&'a MerchantId>,
+    pub(crate) counterparty: Option<&'a CustomerId>,
+    pub(crate) failure: Option<FailureReason>,
+    pub(crate) description: String,
+    pub(crate) original_id: Option<String>,
+    pub(crate) hold_transfer_id: Option<String>,
+    pub(crate) unusual: Option<UnusualRule>,
 }
 
 impl Store {
@@ -343,7 +343,7 @@ impl Store {
         Ok(Ok(applied))
     }
 
-    async fn insert_tx(
+    pub(crate) async fn insert_tx(
         conn: &mut AnyConnection,
         n: NewTx<'_>,
         now_us: i64,
@@ -416,7 +416,7 @@ impl Store {
     }
 
     /// The customer's recent outgoing transactions, for the unusual-activity rules.
-    async fn prior_outgoing(
+    pub(crate) async fn prior_outgoing(
         conn: &mut AnyConnection,
         customer: &CustomerId,
     ) -> Result<Vec<PriorOutgoing>, RepoError> {
@@ -444,7 +444,10 @@ impl Store {
             .collect()
     }
 
-    async fn tx_in(conn: &mut AnyConnection, id: &str) -> Result<WalletTransaction, RepoError> {
+    pub(crate) async fn tx_in(
+        conn: &mut AnyConnection,
+        id: &str,
+    ) -> Result<WalletTransaction, RepoError> {
         Self::tx_in_locked(conn, id, "").await
     }
 
@@ -500,18 +503,25 @@ impl Store {
             ));
         };
         let currency = tx.amount.currency;
-        let request = TransferRequest {
+        // A held checkout's platform coupon discount is held too: resolved with it.
+        let coupon_hold = self
+            .coupon_hold_resolution(conn, tx, &phase, amount)
+            .await?;
+        let settle = matches!(phase, Phase::PostPending { .. });
+        let mut batch = vec![TransferRequest {
             id: uuid::Uuid::now_v7().to_string(),
             debit_account: wallet_account(&tx.customer_id, currency),
             credit_account: merchant_account(merchant, currency),
             amount,
             currency,
             phase,
-        };
-        Ok(self
-            .post_batch(conn, &[request], Some(&tx.id), now_us)
-            .await?
-            .map(|_| ()))
+        }];
+        batch.extend(coupon_hold);
+        let verdict = self.post_batch(conn, &batch, Some(&tx.id), now_us).await?;
+        if verdict.is_ok() {
+            Self::settle_coupon_reservations(conn, &tx.id, settle, now_us).await?;
+        }
+        Ok(verdict.map(|_| ()))
     }
 
     /// Moves an approved refund's money and records the refund transaction.
@@ -540,8 +550,18 @@ impl Store {
             phase: Phase::Posted,
         };
         let refund_tx_id = uuid::Uuid::now_v7().to_string();
+        // A refund that completes a full refund also returns the payment's platform
+        // coupon discount to the funding account, in the same linked batch (see
+        // `domain::coupon::REFUND_RULE`).
+        let payment = Self::tx_in(conn, &refund.payment_id).await?;
+        let refunded_before = Self::succeeded_refunds(conn, &refund.payment_id).await?;
+        let full = refunded_before + refund.amount.minor >= payment.amount.minor;
+        let mut batch = vec![request];
+        if full {
+            batch.extend(self.coupon_full_refund_transfers(conn, &payment).await?);
+        }
         match self
-            .post_batch(conn, &[request], Some(&refund_tx_id), now_us)
+            .post_batch(conn, &batch, Some(&refund_tx_id), now_us)
             .await?
         {
             Ok(_) => {
@@ -564,17 +584,10 @@ impl Store {
                     now_us,
                 )
                 .await?;
-                // Refunded in full: the payment now shows as reversed in the history.
-                let payment = Self::tx_in(conn, &refund.payment_id).await?;
-                let row = sqlx::query(
-                    "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total FROM wallet_transactions \
-                     WHERE original_id = $1 AND kind = 'refund' AND status = 'succeeded'",
-                )
-                .bind(refund.payment_id.clone())
-                .fetch_one(&mut *conn)
-                .await
-                .map_err(db_err)?;
-                if col::<i64>(&row, "total")? >= payment.amount.minor {
+                // Refunded in full: the payment now shows as reversed in the history, and
+                // its coupons are given back.
+                if full {
+                    Self::restore_coupons_of(conn, &payment.id, now_us).await?;
                     Self::set_tx_status(
                         conn,
                         &payment.id,
@@ -591,6 +604,22 @@ impl Store {
             // visibly instead of inventing money.
             Err(_) => Ok((RefundStatus::Failed, None)),
         }
+    }
+
+    /// Sum of a payment's refunds whose money moved.
+    async fn succeeded_refunds(
+        conn: &mut AnyConnection,
+        payment_id: &str,
+    ) -> Result<i64, RepoError> {
+        let row = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total FROM wallet_transactions \
+             WHERE original_id = $1 AND kind = 'refund' AND status = 'succeeded'",
+        )
+        .bind(payment_id.to_owned())
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db_err)?;
+        col::<i64>(&row, "total")
     }
 
     async fn refund_in(

@@ -3,6 +3,7 @@
 pub mod calendars;
 pub mod cards;
 pub mod console;
+pub mod coupons;
 pub mod customers;
 pub mod directory;
 pub mod extract;
@@ -161,6 +162,20 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
         "/api/v1/customers/{id}/payment-methods",
         "support_staff",
     ),
+    ("GET", "/api/v1/me/coupons", "customer"),
+    ("POST", "/api/v1/me/coupons", "customer"),
+    ("POST", "/api/v1/coupons/evaluate", "customer_or_support"),
+    ("POST", "/api/v1/checkout", "customer"),
+    (
+        "GET",
+        "/api/v1/transactions/{id}/coupon-evaluation",
+        "customer_or_support",
+    ),
+    ("GET", "/api/v1/customers/{id}/coupons", "support_staff"),
+    ("GET", "/api/v1/coupon-campaigns", "admin"),
+    ("POST", "/api/v1/coupon-campaigns", "admin"),
+    ("POST", "/api/v1/coupon-campaigns/{id}/status", "admin"),
+    ("POST", "/api/v1/coupon-campaigns/{id}/coupons", "admin"),
     ("GET", "/healthz", "public"),
     ("GET", "/readyz", "public"),
     ("GET", "/metrics", "public"),
@@ -188,6 +203,7 @@ pub fn router() -> Router<AppState> {
         .merge(sla::router())
         .merge(calendars::router())
         .merge(cards::router())
+        .merge(coupons::router())
 }
 
 #[derive(OpenApi)]
@@ -286,6 +302,16 @@ pub fn router() -> Router<AppState> {
         cards::verify,
         cards::remove,
         cards::customer_methods,
+        coupons::my_coupons,
+        coupons::claim_code,
+        coupons::evaluate_payment,
+        coupons::checkout,
+        coupons::payment_evaluation,
+        coupons::customer_coupons,
+        coupons::list_campaigns,
+        coupons::create_campaign,
+        coupons::set_campaign_status,
+        coupons::issue_coupon,
         system::healthz,
         system::readyz,
         system::metrics,

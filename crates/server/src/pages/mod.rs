@@ -7,6 +7,7 @@ mod audit;
 mod calendars;
 mod cards;
 mod console;
+mod coupons;
 mod help;
 mod help_admin;
 mod home;
@@ -61,6 +62,7 @@ pub fn router() -> Router<AppState> {
         .merge(console::router())
         .merge(privacy::router())
         .merge(audit::router())
+        .merge(coupons::router())
 }
 
 /// The language of a request without a signed-in user: explicit choice (cookie), then
@@ -245,6 +247,7 @@ impl Chrome {
                 ("/home", "nav-home"),
                 ("/wallet", "nav-wallet"),
                 ("/cards", "nav-cards"),
+                ("/coupons", "nav-coupons"),
                 ("/support", "nav-tickets"),
                 ("/help", "nav-help"),
             ],
@@ -265,6 +268,7 @@ impl Chrome {
                 ("/staff/sla", "nav-sla"),
                 ("/staff/calendars", "nav-calendars"),
                 ("/staff/audit", "nav-audit"),
+                ("/staff/coupons", "nav-coupons-admin"),
                 ("/help", "nav-help"),
                 ("/api", "nav-api"),
             ],

@@ -841,6 +841,7 @@ async fn transaction(
         "note-saved" => "tx-done",
         "note-deleted" => "tx-note-deleted",
         "flagged" => "tx-flag-done",
+        "paid" => "tx-paid",
         _ => "",
     };
     let fb = Feedback {

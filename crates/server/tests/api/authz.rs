@@ -242,6 +242,10 @@ async fn every_route_answers_each_role_as_declared() {
                 )
                 .replace("/calendars/{id}", "/calendars/jakarta")
                 .replace(
+                    "/coupon-campaigns/{id}",
+                    &format!("/coupon-campaigns/{}", uuid::Uuid::now_v7()),
+                )
+                .replace(
                     "/callbacks/{id}",
                     &format!("/callbacks/{}", uuid::Uuid::now_v7()),
                 )
@@ -347,6 +351,24 @@ async fn every_route_answers_each_role_as_declared() {
                 ("PUT", "/api/v1/merchants/{id}/refund-policy") => Some(json!({
                     "window_days": 14, "partial_allowed": true, "max_refunds_per_payment": 3, "auto_approve_below_minor": 0, "accepted_reasons": ["not_received"]
                 })),
+                ("POST", "/api/v1/me/coupons") => Some(json!({"code": "NO-SUCH-CODE"})),
+                ("POST", "/api/v1/coupons/evaluate") => Some(json!({
+                    "customer_id": app.accounts.customer.id.to_string(),
+                    "merchant_id": app.accounts.merchant.id.to_string(), "amount_minor": 1000
+                })),
+                ("POST", "/api/v1/checkout") => Some(
+                    json!({"merchant_id": app.accounts.merchant.id.to_string(), "amount_minor": 1000}),
+                ),
+                ("POST", "/api/v1/coupon-campaigns") => Some(json!({
+                    "name": format!("Matrix {n}"), "amount_minor": 500000,
+                    "valid_from": "2026-01-01", "valid_until": "2027-12-31"
+                })),
+                ("POST", "/api/v1/coupon-campaigns/{id}/status") => {
+                    Some(json!({"status": "paused"}))
+                }
+                ("POST", "/api/v1/coupon-campaigns/{id}/coupons") => {
+                    Some(json!({"customer_id": app.accounts.customer.id.to_string()}))
+                }
                 _ => None,
             };
             let m = Method::from_bytes(method.as_bytes()).unwrap();

@@ -13,6 +13,7 @@ mod calendars;
 mod cards;
 mod channels;
 mod console;
+mod coupons;
 mod customers;
 mod help;
 mod ledger_model;
