@@ -27,6 +27,7 @@ macro_rules! string_enum {
 }
 
 pub mod calendar;
+pub mod complaint;
 pub mod console;
 pub mod files;
 pub mod help;
