@@ -628,6 +628,7 @@ pub trait Repository:
     + crate::calendar::CalendarRepo
     + crate::console::ConsoleRepo
     + crate::protection::ProtectionRepo
+    + crate::complaint::ComplaintRepo
 {
     /// Cheap round trip to the database, for readiness checks.
     async fn ping(&self) -> Result<(), RepoError>;

@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod bench_queue;
 mod calendars;
+mod complaints;
 mod directory;
 pub mod files;
 pub mod fts;

@@ -129,20 +129,20 @@ fn new_reference(now_us: i64) -> String {
 }
 
 /// What a new transaction row holds.
-struct NewTx<'a> {
+pub(crate) struct NewTx<'a> {
     /// Chosen before the ledger transfer is written, so the transfer records it directly.
-    id: String,
-    customer: &'a CustomerId,
-    kind: TransactionKind,
-    status: TransactionStatus,
-    amount: Money,
-    merchant: Option<&'a MerchantId>,
-    counterparty: Option<&'a CustomerId>,
-    failure: Option<FailureReason>,
-    description: String,
-    original_id: Option<String>,
-    hold_transfer_id: Option<String>,
-    unusual: Option<UnusualRule>,
+    pub(crate) id: String,
+    pub(crate) customer: &'a CustomerId,
+    pub(crate) kind: TransactionKind,
+    pub(crate) status: TransactionStatus,
+    pub(crate) amount: Money,
+    pub(crate) merchant: Option<&'a MerchantId>,
+    pub(crate) counterparty: Option<&'a CustomerId>,
+    pub(crate) failure: Option<FailureReason>,
+    pub(crate) description: String,
+    pub(crate) original_id: Option<String>,
+    pub(crate) hold_transfer_id: Option<String>,
+    pub(crate) unusual: Option<UnusualRule>,
 }
 
 impl Store {
@@ -156,14 +156,14 @@ impl Store {
         .map_err(db_err)
     }
 
-    fn for_update(&self) -> &'static str {
+    pub(crate) fn for_update(&self) -> &'static str {
         match self.backend {
             Backend::Sqlite => "",
             Backend::Postgres => " FOR UPDATE",
         }
     }
 
-    async fn ensure_account(
+    pub(crate) async fn ensure_account(
         conn: &mut AnyConnection,
         id: &str,
         kind: AccountKind,
@@ -256,7 +256,7 @@ impl Store {
 
     /// Applies a linked batch inside the caller's transaction. The outer `Result` is a
     /// storage failure; the inner one the ledger's verdict (nothing written on refusal).
-    async fn post_batch(
+    pub(crate) async fn post_batch(
         &self,
         conn: &mut AnyConnection,
         batch: &[TransferRequest],
@@ -343,7 +343,7 @@ impl Store {
         Ok(Ok(applied))
     }
 
-    async fn insert_tx(
+    pub(crate) async fn insert_tx(
         conn: &mut AnyConnection,
         n: NewTx<'_>,
         now_us: i64,
@@ -444,12 +444,15 @@ impl Store {
             .collect()
     }
 
-    async fn tx_in(conn: &mut AnyConnection, id: &str) -> Result<WalletTransaction, RepoError> {
+    pub(crate) async fn tx_in(
+        conn: &mut AnyConnection,
+        id: &str,
+    ) -> Result<WalletTransaction, RepoError> {
         Self::tx_in_locked(conn, id, "").await
     }
 
     /// One transaction, with `lock` (`""` or `" FOR UPDATE"`) appended to the query.
-    async fn tx_in_locked(
+    pub(crate) async fn tx_in_locked(
         conn: &mut AnyConnection,
         id: &str,
         lock: &str,
@@ -463,7 +466,7 @@ impl Store {
         tx_from_row(&row.ok_or(RepoError::NotFound)?)
     }
 
-    async fn set_tx_status(
+    pub(crate) async fn set_tx_status(
         conn: &mut AnyConnection,
         id: &str,
         status: TransactionStatus,
@@ -632,7 +635,7 @@ impl Store {
     }
 
     /// Sum and count of a payment's refunds that hold part of its amount.
-    async fn committed_refunds(
+    pub(crate) async fn committed_refunds(
         conn: &mut AnyConnection,
         payment_id: &str,
         excluding: Option<&str>,
@@ -643,10 +646,23 @@ impl Store {
         )
         .bind(payment_id.to_owned())
         .bind(excluding.unwrap_or("").to_owned())
-        .fetch_one(conn)
+        .fetch_one(&mut *conn)
         .await
         .map_err(db_err)?;
-        Ok((col(&row, "total")?, col::<i64>(&row, "n")? as u32))
+        // Complaints claim part of the payment too: the whole disputed amount while open,
+        // what was refunded once decided. Refunds and complaints together never exceed it.
+        let complaints = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN open_payment_id IS NOT NULL THEN amount ELSE refunded_minor END), 0) AS BIGINT) AS total \
+             FROM complaints WHERE payment_id = $1",
+        )
+        .bind(payment_id.to_owned())
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db_err)?;
+        Ok((
+            col::<i64>(&row, "total")? + col::<i64>(&complaints, "total")?,
+            col::<i64>(&row, "n")? as u32,
+        ))
     }
 
     async fn save_refund_decision(conn: &mut AnyConnection, r: &Refund) -> Result<(), RepoError> {

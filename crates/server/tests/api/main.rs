@@ -11,6 +11,7 @@ mod authz;
 mod bad_input;
 mod calendars;
 mod channels;
+mod complaints;
 mod console;
 mod customers;
 mod help;
