@@ -21,6 +21,27 @@ pub struct Config {
     pub files: FilesConfig,
     /// Sign-in throttling and locks, rate limits, password reset, two-step sign-in.
     pub security: crate::protection::SecurityConfig,
+    /// Merchant complaints: deadline tiers and evidence limits.
+    pub complaints: ComplaintsConfig,
+}
+
+/// Merchant complaints.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ComplaintsConfig {
+    /// Decision and merchant-response deadlines by disputed amount, in business days.
+    pub deadlines: domain::complaint::DeadlineTiers,
+    /// Most evidence files per side (customer, merchant) of one complaint.
+    pub max_evidence_files: u32,
+}
+
+impl Default for ComplaintsConfig {
+    fn default() -> Self {
+        Self {
+            deadlines: domain::complaint::DeadlineTiers::default(),
+            max_evidence_files: 5,
+        }
+    }
 }
 
 /// Social and phone channels. A channel whose secret is empty is switched off: its

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, one module per resource, and its OpenAPI document.
 
 pub mod calendars;
+pub mod complaints;
 pub mod console;
 pub mod customers;
 pub mod directory;
@@ -145,6 +146,18 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
         "support_staff",
     ),
     ("POST", "/api/v1/customers/{id}/totp-reset", "support_staff"),
+    ("POST", "/api/v1/transactions/{id}/complaints", "customer"),
+    ("GET", "/api/v1/complaints", "signed_in"),
+    ("GET", "/api/v1/complaints/{id}", "signed_in"),
+    ("POST", "/api/v1/complaints/{id}/evidence", "signed_in"),
+    ("POST", "/api/v1/complaints/{id}/withdraw", "customer"),
+    (
+        "POST",
+        "/api/v1/complaints/{id}/merchant-response",
+        "merchant",
+    ),
+    ("POST", "/api/v1/complaints/{id}/decision", "support_staff"),
+    ("GET", "/api/v1/complaint-evidence/{id}", "signed_in"),
     ("GET", "/healthz", "public"),
     ("GET", "/readyz", "public"),
     ("GET", "/metrics", "public"),
@@ -170,6 +183,7 @@ pub fn router() -> Router<AppState> {
         .merge(console::router())
         .merge(sla::router())
         .merge(calendars::router())
+        .merge(complaints::router())
 }
 
 #[derive(OpenApi)]
@@ -258,6 +272,14 @@ pub fn router() -> Router<AppState> {
         protection::unlock,
         protection::send_reset,
         protection::start_totp_reset,
+        complaints::file_complaint,
+        complaints::list_complaints,
+        complaints::get_complaint,
+        complaints::add_evidence,
+        complaints::withdraw,
+        complaints::respond,
+        complaints::decide,
+        complaints::download_evidence,
         system::healthz,
         system::readyz,
         system::metrics,

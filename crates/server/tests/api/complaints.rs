@@ -3,6 +3,8 @@
 //! agent's decision, scoping) and the deadline worker.
 
 use crate::helpers::*;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
 use domain::complaint::{
     ComplaintAction, ComplaintActor, ComplaintCategory, ComplaintRepo, ComplaintState, Deadlines,
     DesiredOutcome, NewComplaint, StepBy,
@@ -10,6 +12,7 @@ use domain::complaint::{
 use domain::repo::{RepoError, WalletRepo};
 use domain::wallet::{TransactionKind, WalletOperation};
 use domain::{Currency, Money};
+use serde_json::{Value, json};
 
 const HOUR_US: i64 = 3_600_000_000;
 
@@ -418,4 +421,537 @@ async fn the_deadline_worker_sends_late_merchants_to_review_escalates_and_expire
         ]
     );
     assert_balanced(&app).await;
+}
+
+// ---------------------------------------------------------------------------------------
+// The API
+// ---------------------------------------------------------------------------------------
+
+/// A complaint of Siti's about `payment` with one evidence file; (complaint, evidence).
+pub async fn fixture(app: &TestApp, payment: &str) -> (String, String) {
+    let now = server::now_us();
+    let c = app
+        .store
+        .file_complaint(
+            &app.accounts.customer.id,
+            &new_complaint(payment, 100_000_00, future_deadlines(now)),
+            now,
+        )
+        .await
+        .unwrap();
+    let key = app
+        .state
+        .files
+        .put(b"chat log: paid, nothing came")
+        .await
+        .unwrap();
+    let e = domain::complaint::Evidence {
+        id: uuid::Uuid::now_v7().to_string(),
+        complaint_id: c.id.clone(),
+        party: domain::complaint::EvidenceParty::Customer,
+        file_name: "chat.txt".into(),
+        content_type: "text/plain".into(),
+        size_bytes: 28,
+        storage_key: key,
+        created_at_us: now,
+    };
+    app.store
+        .add_evidence(&e, &customer_by(app), 5, now)
+        .await
+        .unwrap();
+    (c.id, e.id)
+}
+
+fn form(amount_minor: i64) -> Value {
+    json!({
+        "category": "not_as_described",
+        "description": "Ordered size 40, got 38; the shop stopped answering.",
+        "amount_minor": amount_minor,
+        "desired_outcome": "full_refund"
+    })
+}
+
+async fn file_api(app: &TestApp, token: &str, payment: &str, key: &str, body: Value) -> Answer {
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri(format!("/api/v1/transactions/{payment}/complaints"))
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .header("idempotency-key", key)
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    app.send(req).await
+}
+
+/// Posts files as multipart/form-data: (name, claimed type, bytes).
+async fn upload(
+    app: &TestApp,
+    token: &str,
+    complaint: &str,
+    files: &[(&str, &str, &[u8])],
+) -> Answer {
+    let boundary = "complaintboundary7";
+    let mut data: Vec<u8> = Vec::new();
+    for (name, ty, bytes) in files {
+        data.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\nContent-Type: {ty}\r\n\r\n"
+            )
+            .bytes(),
+        );
+        data.extend_from_slice(bytes);
+        data.extend(b"\r\n");
+    }
+    data.extend(format!("--{boundary}--\r\n").bytes());
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri(format!("/api/v1/complaints/{complaint}/evidence"))
+        .header("authorization", format!("Bearer {token}"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(data))
+        .unwrap();
+    app.send(req).await
+}
+
+async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> Answer {
+    app.call(Method::POST, path, Some(token), Some(body)).await
+}
+
+#[tokio::test]
+async fn a_complaint_goes_from_filing_to_a_refund_through_the_api() {
+    let app = spawn_app().await;
+    let pay = paid(&app, 250_000_00).await;
+    let siti = app.customer_token().await;
+    let merchant = app.staff_token(&app.accounts.merchant_staff).await;
+    let agent = app.staff_token(&app.accounts.agent).await;
+    let a = file_api(&app, &siti, &pay, "k1", form(250_000_00)).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    let filed = a.json();
+    let id = filed["complaint"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(filed["complaint"]["state"], "awaiting_merchant");
+    assert_eq!(filed["complaint"]["held"], true);
+    // 250,000 is the middle tier: five business days; the local due time names the zone.
+    assert!(
+        filed["complaint"]["decision_due_local"]
+            .as_str()
+            .unwrap()
+            .len()
+            > 10
+    );
+    // The same key again answers the same; a second complaint is refused clearly.
+    let again = file_api(&app, &siti, &pay, "k1", form(250_000_00)).await;
+    assert_eq!(again.status, StatusCode::CREATED);
+    assert_eq!(again.json()["complaint"]["id"], id.as_str());
+    let second = file_api(&app, &siti, &pay, "k2", form(1_000_00)).await;
+    let p = second.assert_problem(409, "invalid_state");
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("already has an open complaint")
+    );
+    // A ticket was opened and links the complaint.
+    let ticket_id = app.store.complaint(&id).await.unwrap().ticket_id.unwrap();
+    let ticket = app
+        .get(&format!("/api/v1/tickets/{ticket_id}"), Some(&siti))
+        .await;
+    assert_eq!(ticket.status, StatusCode::OK, "{}", ticket.body);
+    assert!(ticket.body.contains(&id));
+    // Both sides bring evidence.
+    let png = [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0];
+    let up = upload(&app, &siti, &id, &[("photo.png", "image/png", &png)]).await;
+    assert_eq!(up.status, StatusCode::CREATED, "{}", up.body);
+    let up = upload(
+        &app,
+        &merchant,
+        &id,
+        &[("receipt.pdf", "application/pdf", b"%PDF-1.7\nshipped 38")],
+    )
+    .await;
+    assert_eq!(up.status, StatusCode::CREATED, "{}", up.body);
+    assert_eq!(up.json()[0]["party"], "merchant");
+    // The merchant contests; the agent decides for the customer with a partial refund.
+    let r = post(
+        &app,
+        &merchant,
+        &format!("/api/v1/complaints/{id}/merchant-response"),
+        json!({"accept": false, "statement": "We shipped what was ordered."}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["state"], "under_review");
+    let no_reason = post(
+        &app,
+        &agent,
+        &format!("/api/v1/complaints/{id}/decision"),
+        json!({"for_customer": true, "reason": " "}),
+    )
+    .await;
+    assert_eq!(no_reason.invalid_fields(), ["reason"]);
+    let d = post(
+        &app,
+        &agent,
+        &format!("/api/v1/complaints/{id}/decision"),
+        json!({"for_customer": true, "refund_minor": 200_000_00, "reason": "Photo shows size 38"}),
+    )
+    .await;
+    assert_eq!(d.status, StatusCode::OK, "{}", d.body);
+    assert_eq!(d.json()["state"], "resolved_customer");
+    assert_eq!(wallet_posted(&app).await, 200_000_00);
+    // A second decision moves nothing.
+    let twice = post(
+        &app,
+        &agent,
+        &format!("/api/v1/complaints/{id}/decision"),
+        json!({"for_customer": true, "reason": "again"}),
+    )
+    .await;
+    twice.assert_problem(409, "invalid_state");
+    assert_eq!(wallet_posted(&app).await, 200_000_00);
+    // Customer and merchant both see the whole timeline and both sides' evidence.
+    for token in [&siti, &merchant] {
+        let v = app
+            .get(&format!("/api/v1/complaints/{id}"), Some(token))
+            .await
+            .json();
+        let actions: Vec<_> = v["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                "filed",
+                "send_to_merchant",
+                "evidence_added",
+                "evidence_added",
+                "merchant_contest",
+                "decide_for_customer"
+            ]
+        );
+        assert_eq!(v["evidence"].as_array().unwrap().len(), 2);
+    }
+    // The refund is in Siti's history.
+    let history = app
+        .get("/api/v1/transactions?kind=refund", Some(&siti))
+        .await;
+    assert!(
+        history.body.contains("200000") || history.body.contains("20000000"),
+        "{}",
+        history.body
+    );
+    assert_balanced(&app).await;
+}
+
+#[tokio::test]
+async fn a_merchant_that_accepts_refunds_the_whole_disputed_amount() {
+    let app = spawn_app().await;
+    let pay = paid(&app, 80_000_00).await;
+    let siti = app.customer_token().await;
+    let merchant = app.staff_token(&app.accounts.merchant_staff).await;
+    let id = file_api(&app, &siti, &pay, "k", form(80_000_00))
+        .await
+        .json()["complaint"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let no_statement = post(
+        &app,
+        &merchant,
+        &format!("/api/v1/complaints/{id}/merchant-response"),
+        json!({"accept": true, "statement": ""}),
+    )
+    .await;
+    assert_eq!(no_statement.invalid_fields(), ["statement"]);
+    let r = post(
+        &app,
+        &merchant,
+        &format!("/api/v1/complaints/{id}/merchant-response"),
+        json!({"accept": true, "statement": "Sorry, refunding."}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["state"], "resolved_customer");
+    assert_eq!(wallet_posted(&app).await, 80_000_00);
+    // Refunded in full: the payment shows as reversed.
+    let p = app.store.transaction(&pay).await.unwrap();
+    assert_eq!(p.status, domain::wallet::TransactionStatus::Reversed);
+    assert_balanced(&app).await;
+}
+
+#[tokio::test]
+async fn filing_checks_its_input_and_loses_nothing() {
+    let app = spawn_app().await;
+    let pay = paid(&app, 50_000_00).await;
+    let siti = app.customer_token().await;
+    let bad = file_api(
+        &app,
+        &siti,
+        &pay,
+        "b1",
+        json!({"category": "vibes", "description": "", "amount_minor": 50_000_01, "desired_outcome": "revenge"}),
+    )
+    .await;
+    assert_eq!(
+        bad.invalid_fields(),
+        ["category", "desired_outcome", "description", "amount_minor"]
+    );
+    let zero = file_api(&app, &siti, &pay, "b2", form(0)).await;
+    assert_eq!(zero.invalid_fields(), ["amount_minor"]);
+    // Nothing was filed or held.
+    assert_eq!(merchant_balance(&app).await, (50_000_00, 0));
+    // A top-up is not a payment to a merchant.
+    let topup = app
+        .get("/api/v1/transactions?kind=top_up", Some(&siti))
+        .await
+        .json()["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    file_api(&app, &siti, &topup, "b3", form(1_00))
+        .await
+        .assert_problem(409, "invalid_state");
+}
+
+#[tokio::test]
+async fn bad_evidence_is_refused_and_good_evidence_is_only_ever_a_download() {
+    let mut config = test_config();
+    config.files.max_file_bytes = 2048;
+    config.complaints.max_evidence_files = 2;
+    let app = spawn_app_with(config).await;
+    let pay = paid(&app, 50_000_00).await;
+    let siti = app.customer_token().await;
+    let id = file_api(&app, &siti, &pay, "k", form(10_000_00))
+        .await
+        .json()["complaint"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let big = vec![b'a'; 4096];
+    let exe = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00";
+    let zip = b"PK\x03\x04\x14\x00\x00\x00\x08\x00";
+    for (name, ty, bytes, code) in [
+        ("big.txt", "text/plain", &big[..], "too_large"),
+        ("empty.txt", "text/plain", &b""[..], "empty"),
+        // Wrong type: an archive.
+        ("chats.zip", "application/zip", &zip[..], "unsupported_type"),
+        // Disguised: a program claiming to be a PDF receipt.
+        (
+            "receipt.pdf",
+            "application/pdf",
+            &exe[..],
+            "unsupported_type",
+        ),
+    ] {
+        let a = upload(&app, &siti, &id, &[(name, ty, bytes)]).await;
+        let p = a.assert_problem(422, "validation_failed");
+        assert_eq!(p["errors"][0]["code"], code, "{name}: {}", a.body);
+    }
+    // A good file in the same upload as a bad one: nothing stored.
+    let mixed = upload(
+        &app,
+        &siti,
+        &id,
+        &[
+            ("ok.txt", "text/plain", b"fine"),
+            ("x.pdf", "application/pdf", exe),
+        ],
+    )
+    .await;
+    mixed.assert_problem(422, "validation_failed");
+    assert!(app.store.complaint_evidence(&id).await.unwrap().is_empty());
+    // HTML dressed up as an image is refused outright.
+    let page = upload(
+        &app,
+        &siti,
+        &id,
+        &[(
+            "cat.png",
+            "image/png",
+            b"<html><script>alert(1)</script></html>",
+        )],
+    )
+    .await;
+    let p = page.assert_problem(422, "validation_failed");
+    assert_eq!(p["errors"][0]["code"], "unsupported_type");
+    // A path as a name is only a name; text claiming to be an image is stored as text
+    // and served as a download, never rendered.
+    let html: &[u8] = b"chat log <img src=x onerror=alert(1)>";
+    let a = upload(
+        &app,
+        &siti,
+        &id,
+        &[
+            ("../../../etc/passwd", "text/plain", b"root:x:0:0"),
+            ("cat.png", "image/png", html),
+        ],
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    let stored = a.json();
+    assert_eq!(stored[0]["file_name"], "passwd");
+    assert_eq!(stored[1]["content_type"], "text/plain");
+    let ev = stored[1]["id"].as_str().unwrap();
+    let d = app
+        .get(&format!("/api/v1/complaint-evidence/{ev}"), Some(&siti))
+        .await;
+    assert_eq!(d.status, StatusCode::OK);
+    assert_eq!(d.content_type(), "text/plain");
+    assert!(d.header("content-disposition").starts_with("attachment;"));
+    assert_eq!(d.header("x-content-type-options"), "nosniff");
+    assert!(d.header("content-security-policy").contains("sandbox"));
+    assert_eq!(d.body.as_bytes(), html);
+    // The count limit is per side.
+    let third = upload(&app, &siti, &id, &[("more.txt", "text/plain", b"more")]).await;
+    let p = third.assert_problem(422, "validation_failed");
+    assert_eq!(p["errors"][0]["code"], "too_many");
+    // JSON is not an upload.
+    post(
+        &app,
+        &siti,
+        &format!("/api/v1/complaints/{id}/evidence"),
+        json!({}),
+    )
+    .await
+    .assert_problem(415, "unsupported_media_type");
+}
+
+#[tokio::test]
+async fn customers_and_merchants_never_cross_the_line() {
+    let app = spawn_app().await;
+    let pay = paid(&app, 60_000_00).await;
+    let siti = app.customer_token().await;
+    let id = file_api(&app, &siti, &pay, "k", form(60_000_00))
+        .await
+        .json()["complaint"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ev = upload(&app, &siti, &id, &[("chat.txt", "text/plain", b"chat")])
+        .await
+        .json()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let budi = app
+        .token(
+            "customer",
+            app.accounts.other_customer.email.as_ref().unwrap().as_str(),
+        )
+        .await;
+    // Another merchant's staff.
+    let other_staff = {
+        let s = domain::Staff {
+            id: domain::StaffId::new(),
+            email: domain::Email::parse("kopi@example.id").unwrap(),
+            display_name: domain::DisplayName::parse("Kopi Staff").unwrap(),
+            role: domain::Role::Merchant,
+            merchant_id: Some(app.accounts.other_merchant.id.clone()),
+            group_id: None,
+            locale: domain::Locale::En,
+            status: domain::AccountStatus::Active,
+            created_at_us: server::now_us(),
+        };
+        let hash = app
+            .state
+            .passwords
+            .hash(&domain::Password::new_password(PASSWORD).unwrap())
+            .await
+            .unwrap();
+        app.store.insert_staff(&s, &hash, false).await.unwrap();
+        app.staff_token(&s).await
+    };
+    let made_up = uuid::Uuid::now_v7().to_string();
+    for token in [&budi, &other_staff] {
+        app.get(&format!("/api/v1/complaints/{id}"), Some(token))
+            .await
+            .assert_problem(404, "not_found");
+        app.get(&format!("/api/v1/complaint-evidence/{ev}"), Some(token))
+            .await
+            .assert_problem(404, "not_found");
+        upload(&app, token, &id, &[("x.txt", "text/plain", b"x")])
+            .await
+            .assert_problem(404, "not_found");
+        let list = app.get("/api/v1/complaints", Some(token)).await.json();
+        assert_eq!(list["items"].as_array().unwrap().len(), 0);
+    }
+    // Looks exactly like a complaint that does not exist.
+    app.get(&format!("/api/v1/complaints/{made_up}"), Some(&budi))
+        .await
+        .assert_problem(404, "not_found");
+    post(
+        &app,
+        &budi,
+        &format!("/api/v1/complaints/{id}/withdraw"),
+        json!({}),
+    )
+    .await
+    .assert_problem(404, "not_found");
+    post(
+        &app,
+        &other_staff,
+        &format!("/api/v1/complaints/{id}/merchant-response"),
+        json!({"accept": true, "statement": "Refund"}),
+    )
+    .await
+    .assert_problem(404, "not_found");
+    // Budi cannot complain about Siti's payment.
+    file_api(&app, &budi, &pay, "x", form(1_00))
+        .await
+        .assert_problem(404, "not_found");
+    // Nothing moved.
+    assert_eq!(wallet_posted(&app).await, 0);
+    // The right merchant sees it in its list with the due times.
+    let merchant = app.staff_token(&app.accounts.merchant_staff).await;
+    let list = app
+        .get("/api/v1/complaints?view=open", Some(&merchant))
+        .await
+        .json();
+    assert_eq!(list["items"][0]["id"], id.as_str());
+    assert!(list["items"][0]["merchant_due"].as_str().unwrap().len() > 10);
+    // Customers withdraw their own.
+    let w = post(
+        &app,
+        &siti,
+        &format!("/api/v1/complaints/{id}/withdraw"),
+        json!({"reason": "Got a replacement"}),
+    )
+    .await;
+    assert_eq!(w.json()["state"], "withdrawn");
+    assert_eq!(merchant_balance(&app).await, (60_000_00, 0));
+}
+
+#[tokio::test]
+async fn concurrent_filings_through_the_api_open_one_complaint() {
+    let app = spawn_app().await;
+    let pay = paid(&app, 90_000_00).await;
+    let siti = app.customer_token().await;
+    let mut tasks = Vec::new();
+    for i in 0..6 {
+        let (router, token, pay) = (app.router.clone(), siti.clone(), pay.clone());
+        tasks.push(tokio::spawn(async move {
+            use tower::ServiceExt;
+            let req = Request::builder()
+                .method(Method::POST)
+                .uri(format!("/api/v1/transactions/{pay}/complaints"))
+                .header("authorization", format!("Bearer {token}"))
+                .header("content-type", "application/json")
+                .header("idempotency-key", format!("c{i}"))
+                .body(Body::from(form(10_000_00).to_string()))
+                .unwrap();
+            router.oneshot(req).await.unwrap().status()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap().as_u16());
+    }
+    statuses.sort_unstable();
+    assert_eq!(statuses, [201, 409, 409, 409, 409, 409]);
+    assert_eq!(merchant_balance(&app).await, (80_000_00, 10_000_00));
 }
