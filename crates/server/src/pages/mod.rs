@@ -4,6 +4,7 @@
 mod apidocs;
 mod assets;
 mod calendars;
+mod complaints;
 mod console;
 mod help;
 mod help_admin;
@@ -55,6 +56,7 @@ pub fn router() -> Router<AppState> {
         .merge(calendars::router())
         .merge(support::router())
         .merge(console::router())
+        .merge(complaints::router())
 }
 
 /// The language of a request without a signed-in user: explicit choice (cookie), then
@@ -239,17 +241,20 @@ impl Chrome {
                 ("/home", "nav-home"),
                 ("/wallet", "nav-wallet"),
                 ("/support", "nav-tickets"),
+                ("/complaints", "nav-complaints"),
                 ("/help", "nav-help"),
             ],
             Some(Role::Merchant) => vec![
                 ("/staff", "nav-home"),
                 ("/staff/merchant", "nav-merchant"),
+                ("/staff/merchant/complaints", "nav-complaints"),
                 ("/help", "nav-help"),
                 ("/api", "nav-api"),
             ],
             Some(Role::Admin) => vec![
                 ("/staff", "nav-home"),
                 ("/staff/tickets", "nav-staff-tickets"),
+                ("/staff/complaints", "nav-complaints"),
                 ("/staff/dashboard", "nav-dashboard"),
                 ("/staff/canned", "nav-canned"),
                 ("/staff/customers", "nav-customers"),
@@ -263,6 +268,7 @@ impl Chrome {
             Some(Role::Supervisor) => vec![
                 ("/staff", "nav-home"),
                 ("/staff/tickets", "nav-staff-tickets"),
+                ("/staff/complaints", "nav-complaints"),
                 ("/staff/dashboard", "nav-dashboard"),
                 ("/staff/customers", "nav-customers"),
                 ("/staff/team", "nav-team"),
@@ -272,6 +278,7 @@ impl Chrome {
             Some(_) => vec![
                 ("/staff", "nav-home"),
                 ("/staff/tickets", "nav-staff-tickets"),
+                ("/staff/complaints", "nav-complaints"),
                 ("/staff/callbacks", "nav-callbacks"),
                 ("/staff/customers", "nav-customers"),
                 ("/staff/team", "nav-team"),

@@ -955,3 +955,170 @@ async fn concurrent_filings_through_the_api_open_one_complaint() {
     assert_eq!(statuses, [201, 409, 409, 409, 409, 409]);
     assert_eq!(merchant_balance(&app).await, (80_000_00, 10_000_00));
 }
+
+// ---------------------------------------------------------------------------------------
+// Pages
+// ---------------------------------------------------------------------------------------
+
+/// Posts a multipart page form like a browser (same origin, session cookie).
+async fn page_multipart(
+    app: &TestApp,
+    path: &str,
+    cookie: &str,
+    fields: &[(&str, &str)],
+    files: &[(&str, &[u8])],
+) -> Answer {
+    let boundary = "pageboundary9";
+    let mut data: Vec<u8> = Vec::new();
+    for (k, v) in fields {
+        data.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .bytes(),
+        );
+    }
+    for (name, bytes) in files {
+        data.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .bytes(),
+        );
+        data.extend_from_slice(bytes);
+        data.extend(b"\r\n");
+    }
+    data.extend(format!("--{boundary}--\r\n").bytes());
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri(path)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .header("host", "paydesk.test")
+        .header("origin", "http://paydesk.test")
+        .header("cookie", cookie)
+        .body(Body::from(data))
+        .unwrap();
+    app.send(req).await
+}
+
+#[tokio::test]
+async fn the_three_sides_work_a_complaint_on_their_pages() {
+    let app = spawn_app().await;
+    let pay = paid(&app, 120_000_00).await;
+    let siti = app.page_session("/signin", "siti@example.id").await;
+    let tx_page = app.page(&format!("/wallet/tx/{pay}"), Some(&siti)).await;
+    assert!(
+        tx_page
+            .body
+            .contains(&format!("/wallet/tx/{pay}/complaint"))
+    );
+    let form = app
+        .page(&format!("/wallet/tx/{pay}/complaint"), Some(&siti))
+        .await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    let csrf = csrf_of(&form.body);
+    // A disguised file: the form comes back with what was typed, nothing filed.
+    let refused = page_multipart(
+        &app,
+        &format!("/wallet/tx/{pay}/complaint"),
+        &siti,
+        &[
+            ("csrf", &csrf),
+            ("category", "not_received"),
+            ("description", "Parcel never came"),
+            ("amount", "120.000"),
+            ("desired_outcome", "full_refund"),
+        ],
+        &[("receipt.pdf", b"MZ\x90\x00\x03\x00")],
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("Parcel never came"));
+    assert!(refused.body.contains("complaint-error"));
+    assert_eq!(merchant_balance(&app).await, (120_000_00, 0));
+    let filed = page_multipart(
+        &app,
+        &format!("/wallet/tx/{pay}/complaint"),
+        &siti,
+        &[
+            ("csrf", &csrf),
+            ("category", "not_received"),
+            ("description", "Parcel never came"),
+            ("amount", "120.000"),
+            ("desired_outcome", "full_refund"),
+        ],
+        &[("chat.txt", b"seller: will ship tomorrow")],
+    )
+    .await;
+    assert_eq!(filed.status, StatusCode::SEE_OTHER, "{}", filed.body);
+    let location = filed.header("location").to_owned();
+    let id = location
+        .trim_start_matches("/complaints/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mine = app.page(&location, Some(&siti)).await;
+    assert!(mine.body.contains("data-testid=\"decision-due\""));
+    assert!(mine.body.contains("chat.txt"));
+    // Budi never sees it.
+    let budi = app.page_session("/signin", "budi@example.id").await;
+    assert_eq!(
+        app.page(&format!("/complaints/{id}"), Some(&budi))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    // The merchant contests with a statement and a receipt.
+    let merchant = app
+        .page_session("/staff/signin", "merchant@example.id")
+        .await;
+    let list = app
+        .page("/staff/merchant/complaints", Some(&merchant))
+        .await;
+    assert!(list.body.contains(&id));
+    let page = app
+        .page(&format!("/staff/merchant/complaints/{id}"), Some(&merchant))
+        .await;
+    let csrf = csrf_of(&page.body);
+    let r = page_multipart(
+        &app,
+        &format!("/staff/merchant/complaints/{id}/respond"),
+        &merchant,
+        &[
+            ("csrf", &csrf),
+            ("statement", "Shipped on time, tracking attached"),
+            ("answer", "contest"),
+        ],
+        &[("tracking.pdf", b"%PDF-1.4 tracking")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // The agent sees both sides and decides for the customer.
+    let agent = app.page_session("/staff/signin", "agent@example.id").await;
+    let queue = app.page("/staff/complaints", Some(&agent)).await;
+    assert!(queue.body.contains(&id));
+    let page = app
+        .page(&format!("/staff/complaints/{id}"), Some(&agent))
+        .await;
+    assert!(page.body.contains("chat.txt") && page.body.contains("tracking.pdf"));
+    let csrf = csrf_of(&page.body);
+    let d = app
+        .post_form(
+            &format!("/staff/complaints/{id}/decision"),
+            &[
+                ("csrf", &csrf),
+                ("decision", "customer"),
+                ("refund", "120000"),
+                ("reason", "Tracking shows the parcel returned to the sender"),
+            ],
+            Some(&agent),
+        )
+        .await;
+    assert_eq!(d.status, StatusCode::SEE_OTHER, "{}", d.body);
+    let done = app.page(&format!("/complaints/{id}"), Some(&siti)).await;
+    assert!(done.body.contains("data-state=\"resolved_customer\""));
+    assert!(done.body.contains("data-refunded=\"12000000\""));
+    assert_eq!(wallet_posted(&app).await, 120_000_00);
+}
