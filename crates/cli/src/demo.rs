@@ -894,6 +894,15 @@ pub async fn seed(store: &Store, config: &Config, customers: u32) -> anyhow::Res
         .await
         .context("seeding the agent console")?;
     let tickets = crate::demo_tickets::seed_tickets(store, customers, now).await?;
+    let agent_id = STAFF
+        .iter()
+        .position(|s| s.0 == "agent@demo.paydesk.id")
+        .map(|i| StaffId::from_string(demo_id(4, i as u32)))
+        .unwrap_or_default();
+    let complaints =
+        crate::demo_complaints::seed_complaints(store, config, &siti_id, &agent_id, now)
+            .await
+            .context("seeding merchant complaints")?;
 
     println!(
         "Demo data ready: {} regions, {} support groups, {} merchants, staff {} new / {} existing, customers {} new / {} existing.",
@@ -909,6 +918,7 @@ pub async fn seed(store: &Store, config: &Config, customers: u32) -> anyhow::Res
         "Wallet history simulated for {simulated} customers (months of top-ups, payments, transfers, failures and refunds)."
     );
     println!("{tickets} support tickets from the app, the web, Messenger, X and the hotline.");
+    println!("{complaints} merchant complaints filed for the demo customer.");
     println!();
     println!("Sign in with password \"{DEMO_PASSWORD}\":");
     println!("  customer  {DEMO_CUSTOMER_EMAIL:<32} (or +62 812 3456 7890)  at /signin");

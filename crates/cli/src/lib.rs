@@ -4,6 +4,7 @@ pub mod bench;
 pub mod bench_queue;
 pub mod bench_tickets;
 pub mod demo;
+pub mod demo_complaints;
 pub mod demo_tickets;
 pub mod kb;
 pub mod settings;
