@@ -764,3 +764,113 @@ impl ComplaintRepo for Store {
         Ok(round)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::StoreOptions;
+    use domain::repo::WalletRepo;
+    use domain::wallet::WalletOperation;
+    use domain::{AccountStatus, Customer, DisplayName, Email, Locale, Merchant, Region, RegionId};
+
+    /// The database itself refuses a second open complaint on a payment, whatever the
+    /// code in front of it does: the lock and the check in `file_complaint` are bypassed
+    /// here by reopening a closed complaint with plain SQL.
+    #[tokio::test]
+    async fn the_unique_index_refuses_a_second_open_complaint() {
+        let url = crate::testing::fresh_database_url().await.unwrap();
+        let store = Store::open(&StoreOptions {
+            sqlite_full_sync: false,
+            ..StoreOptions::new(url, 2)
+        })
+        .await
+        .unwrap();
+        let region = RegionId::from_string("id-jakarta");
+        store
+            .upsert_region(&Region {
+                id: region.clone(),
+                name: "Jakarta".into(),
+                country: "ID".into(),
+                time_zone: "Asia/Jakarta".into(),
+                zone_abbreviation: "WIB".into(),
+            })
+            .await
+            .unwrap();
+        let merchant = Merchant {
+            id: MerchantId::new(),
+            name: "Toko".into(),
+            category: "retail".into(),
+            region_id: region.clone(),
+        };
+        store.ensure_merchant(&merchant, 0).await.unwrap();
+        let customer = Customer {
+            id: CustomerId::new(),
+            email: Some(Email::parse("a@example.id").unwrap()),
+            phone: None,
+            display_name: DisplayName::parse("Ani").unwrap(),
+            locale: Locale::Id,
+            region_id: region,
+            status: AccountStatus::Active,
+            created_at_us: 0,
+        };
+        store.insert_customer(&customer, "x", false).await.unwrap();
+        let idr = |m| Money::new(m, Currency::IDR);
+        store
+            .execute(
+                &WalletOperation::TopUp {
+                    customer: customer.id.clone(),
+                    amount: idr(1000),
+                },
+                1,
+            )
+            .await
+            .unwrap();
+        let pay = store
+            .execute(
+                &WalletOperation::Payment {
+                    customer: customer.id.clone(),
+                    merchant: merchant.id.clone(),
+                    amount: idr(1000),
+                    hold_minutes: None,
+                    description: "x".into(),
+                },
+                2,
+            )
+            .await
+            .unwrap();
+        let new = NewComplaint {
+            payment_id: pay.id.clone(),
+            category: ComplaintCategory::Other,
+            description: "x".into(),
+            disputed: idr(100),
+            desired_outcome: DesiredOutcome::Explanation,
+            deadlines: Deadlines {
+                merchant_due_us: 10_000,
+                decision_due_us: 20_000,
+                expires_at_us: 30_000,
+            },
+            time_zone: "Asia/Jakarta".into(),
+            actor_name: "Ani".into(),
+        };
+        let first = store.file_complaint(&customer.id, &new, 3).await.unwrap();
+        let by = StepBy {
+            actor: ComplaintActor::Customer,
+            id: customer.id.to_string(),
+            name: "Ani".into(),
+        };
+        store
+            .act_on_complaint(&first.id, ComplaintAction::Withdraw, &by, "", 4)
+            .await
+            .unwrap();
+        store.file_complaint(&customer.id, &new, 5).await.unwrap();
+        let reopen = sqlx::query("UPDATE complaints SET open_payment_id = $1 WHERE id = $2")
+            .bind(pay.id.clone())
+            .bind(first.id.clone())
+            .execute(&store.pool)
+            .await
+            .map_err(db_err);
+        assert!(matches!(reopen, Err(RepoError::Conflict(_))), "{reopen:?}");
+        store.close().await;
+    }
+}

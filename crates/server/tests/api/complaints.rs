@@ -1122,3 +1122,290 @@ async fn the_three_sides_work_a_complaint_on_their_pages() {
     assert!(done.body.contains("data-refunded=\"12000000\""));
     assert_eq!(wallet_posted(&app).await, 120_000_00);
 }
+
+// ---------------------------------------------------------------------------------------
+// More guarantees: racing decisions, the customer's calendar, joining a ticket, and a
+// random walk over the store on the backend under test
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn two_agents_deciding_at_once_move_the_money_once() {
+    let app = spawn_app().await;
+    let pay = paid(&app, 70_000_00).await;
+    let siti = app.customer_token().await;
+    let id = file_api(&app, &siti, &pay, "k", form(70_000_00))
+        .await
+        .json()["complaint"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let agent = app.staff_token(&app.accounts.agent).await;
+    let supervisor = app.staff_token(&app.accounts.supervisor).await;
+    let mut tasks = Vec::new();
+    for (i, token) in [&agent, &supervisor, &agent, &supervisor]
+        .into_iter()
+        .enumerate()
+    {
+        let (router, token, id) = (app.router.clone(), token.clone(), id.clone());
+        tasks.push(tokio::spawn(async move {
+            use tower::ServiceExt;
+            let body = json!({"for_customer": true, "refund_minor": 10_000_00 * (i as i64 + 1), "reason": "Racing"});
+            let req = Request::builder()
+                .method(Method::POST)
+                .uri(format!("/api/v1/complaints/{id}/decision"))
+                .header("authorization", format!("Bearer {token}"))
+                .header("content-type", "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap();
+            router.oneshot(req).await.unwrap().status().as_u16()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409, 409, 409]);
+    let c = app.store.complaint(&id).await.unwrap();
+    assert_eq!(wallet_posted(&app).await, c.refunded_minor);
+    assert_eq!(merchant_balance(&app).await.1, 0, "nothing held any more");
+    let refunds = app
+        .store
+        .complaint_events(&id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.amount_minor > 0)
+        .count();
+    assert_eq!(refunds, 1);
+    assert_balanced(&app).await;
+}
+
+#[tokio::test]
+async fn deadlines_follow_the_customers_calendar_and_the_amounts_tier() {
+    use domain::calendar::{
+        BusinessCalendar, CalendarRepo, CalendarSpec, Holiday, OpeningInterval, StoredCalendar,
+    };
+    let app = spawn_app().await;
+    let spec = CalendarSpec {
+        time_zone: "Asia/Jakarta".into(),
+        intervals: (0..5)
+            .map(|weekday| OpeningInterval {
+                weekday,
+                start_minute: 8 * 60,
+                end_minute: 16 * 60,
+            })
+            .collect(),
+        holidays: vec![Holiday {
+            date: jiff::Timestamp::now()
+                .in_tz("Asia/Jakarta")
+                .unwrap()
+                .date()
+                .tomorrow()
+                .unwrap(),
+            name: "Libur".into(),
+        }],
+    };
+    app.store
+        .save_calendar(&StoredCalendar {
+            id: "jakarta-office".into(),
+            name: "Jakarta office".into(),
+            spec: spec.clone(),
+            updated_at_us: 0,
+        })
+        .await
+        .unwrap();
+    app.store
+        .set_region_calendar("id-jakarta", "jakarta-office")
+        .await
+        .unwrap();
+    let siti = app.customer_token().await;
+    let cal = BusinessCalendar::new(spec).unwrap();
+    let tiers = domain::complaint::DeadlineTiers::default();
+    for (minor, days) in [(50_000_00, 2), (500_000_00, 5), (2_000_000_00, 10)] {
+        let pay = paid(&app, minor).await;
+        let v = file_api(&app, &siti, &pay, &format!("t{minor}"), form(minor))
+            .await
+            .json();
+        let id = v["complaint"]["id"].as_str().unwrap();
+        let c = app.store.complaint(id).await.unwrap();
+        let filed = jiff::Timestamp::from_microsecond(c.created_at_us).unwrap();
+        let expected = tiers.deadlines(&cal, filed, idr(minor)).unwrap();
+        assert_eq!(c.deadlines, expected, "{minor}");
+        assert_eq!(c.time_zone, "Asia/Jakarta");
+        // The decision lands at 16:00 WIB on a weekday that is not tomorrow's holiday,
+        // at least `days` calendar days ahead.
+        let due = jiff::Timestamp::from_microsecond(c.deadlines.decision_due_us)
+            .unwrap()
+            .in_tz("Asia/Jakarta")
+            .unwrap();
+        assert_eq!((due.hour(), due.minute()), (16, 0));
+        assert!(due.weekday().to_monday_zero_offset() < 5);
+        assert!(
+            c.deadlines.decision_due_us - c.created_at_us >= days * 86_400_000_000 - 86_400_000_000
+        );
+        assert!(
+            v["complaint"]["decision_due_local"]
+                .as_str()
+                .unwrap()
+                .ends_with("WIB")
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_complaint_joins_the_customers_open_ticket_about_the_payment() {
+    let app = spawn_app().await;
+    let pay = paid(&app, 30_000_00).await;
+    let siti = app.customer_token().await;
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/tickets")
+        .header("authorization", format!("Bearer {siti}"))
+        .header("content-type", "application/json")
+        .header("idempotency-key", "t1")
+        .body(Body::from(
+            json!({"category": "merchant_complaint", "subject": "Shoes", "body": "Where are my shoes?", "transaction_id": pay})
+                .to_string(),
+        ))
+        .unwrap();
+    let t = app.send(req).await;
+    assert_eq!(t.status, StatusCode::CREATED, "{}", t.body);
+    let ticket_id = t.json()["id"].as_str().unwrap().to_owned();
+    let v = file_api(&app, &siti, &pay, "k", form(30_000_00))
+        .await
+        .json();
+    let id = v["complaint"]["id"].as_str().unwrap();
+    assert_eq!(v["complaint"]["ticket_id"], ticket_id.as_str());
+    let ticket = app
+        .get(&format!("/api/v1/tickets/{ticket_id}"), Some(&siti))
+        .await
+        .json();
+    assert!(
+        ticket["ticket"]["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["kind"] == "complaint" && l["record_id"] == id),
+        "{ticket}"
+    );
+}
+
+/// Random actors take random steps on random complaints through the store (seeded, so a
+/// failure is reproducible): refused steps change no balance, each complaint's money
+/// moves at most once and only on a decision for the customer, holds are released when
+/// complaints close, and the ledger balances after every step.
+#[tokio::test]
+async fn random_steps_through_the_store_move_money_once_and_only_on_a_decision() {
+    use rand::rngs::StdRng;
+    use rand::{RngExt, SeedableRng};
+    let app = spawn_app().await;
+    let mut rng = StdRng::seed_from_u64(11);
+    let now = server::now_us();
+    let mut ids = Vec::new();
+    for _ in 0..4 {
+        let pay = paid(&app, 40_000_00).await;
+        let amount = rng.random_range(1..=40_000_00);
+        let c = app
+            .store
+            .file_complaint(
+                &app.accounts.customer.id,
+                &new_complaint(&pay, amount, future_deadlines(now)),
+                now,
+            )
+            .await
+            .unwrap();
+        ids.push(c.id);
+    }
+    let merchant = StepBy {
+        actor: ComplaintActor::Merchant,
+        id: app.accounts.merchant_staff.id.to_string(),
+        name: "Bambang".into(),
+    };
+    let system = StepBy {
+        actor: ComplaintActor::System,
+        id: String::new(),
+        name: "paydesk".into(),
+    };
+    let (mut accepted, mut refused) = (0, 0);
+    for step in 0..60 {
+        let id = &ids[rng.random_range(0..ids.len())];
+        let before = app.store.complaint(id).await.unwrap();
+        let refund = rng.random_range(-5..=before.disputed.minor + 5);
+        let action = match rng.random_range(0..7) {
+            0 => ComplaintAction::MerchantContest,
+            1 => ComplaintAction::MerchantAccept,
+            2 => ComplaintAction::DecideForCustomer {
+                refund_minor: refund,
+            },
+            3 => ComplaintAction::DecideForMerchant,
+            4 => ComplaintAction::Withdraw,
+            5 => ComplaintAction::MerchantDeadlinePassed,
+            _ => ComplaintAction::SendToMerchant,
+        };
+        let by = match rng.random_range(0..4) {
+            0 => customer_by(&app),
+            1 => merchant.clone(),
+            2 => agent(&app),
+            _ => system.clone(),
+        };
+        let ledger_before = app.store.ledger_accounts().await.unwrap();
+        let result = app
+            .store
+            .act_on_complaint(id, action, &by, "random", now + step)
+            .await;
+        let allowed =
+            domain::complaint::transition(before.state, action, by.actor, before.disputed.minor);
+        assert_eq!(
+            result.is_ok(),
+            allowed.is_ok(),
+            "step {step}: {action:?} by {:?} on {:?}",
+            by.actor,
+            before.state
+        );
+        if result.is_err() {
+            refused += 1;
+            assert_eq!(
+                app.store.ledger_accounts().await.unwrap(),
+                ledger_before,
+                "step {step}"
+            );
+        } else {
+            accepted += 1;
+        }
+        assert_balanced(&app).await;
+    }
+    assert!(
+        accepted >= 4 && refused >= 10,
+        "the walk must exercise both paths ({accepted} accepted, {refused} refused)"
+    );
+    let mut refunded = 0;
+    let mut held = 0;
+    let mut closed = 0;
+    for id in &ids {
+        let c = app.store.complaint(id).await.unwrap();
+        let moves = app
+            .store
+            .complaint_events(id)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.amount_minor > 0)
+            .count();
+        if c.state == ComplaintState::ResolvedCustomer {
+            assert_eq!(moves, 1);
+            assert!(c.refunded_minor > 0 && c.refunded_minor <= c.disputed.minor);
+        } else {
+            assert_eq!((moves, c.refunded_minor), (0, 0));
+        }
+        if c.state.is_open() {
+            held += c.disputed.minor;
+        } else {
+            closed += 1;
+        }
+        refunded += c.refunded_minor;
+    }
+    assert!(closed >= 2, "only {closed} complaints closed");
+    assert_eq!(wallet_posted(&app).await, refunded);
+    assert_eq!(merchant_balance(&app).await.1, held);
+}
