@@ -630,7 +630,7 @@ pub struct ComplaintQuery {
 }
 
 /// What the deadline worker did in one round.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DeadlineRound {
     /// Sent to review because the merchant did not answer in time.
     pub merchant_late: u32,
@@ -638,6 +638,8 @@ pub struct DeadlineRound {
     pub escalated: u32,
     /// Expired.
     pub expired: u32,
+    /// Ids of the complaints escalated in this round (for notes on their tickets).
+    pub escalated_ids: Vec<String>,
 }
 
 /// Complaints, their timelines and evidence.

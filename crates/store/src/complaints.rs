@@ -756,6 +756,7 @@ impl ComplaintRepo for Store {
                 )
                 .await?;
                 round.escalated += 1;
+                round.escalated_ids.push(c.id.clone());
             }
             // Always store the next check, so a row is never picked up again too early.
             Self::save_complaint_row(&mut tx, &c).await?;

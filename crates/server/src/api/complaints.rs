@@ -470,7 +470,7 @@ async fn act(
         .await?;
     tracing::info!(complaint = %done.reference, action = action.as_str(), by = %principal.user.as_str(), state = done.state.as_str(), "complaint step");
     if let Some(ticket) = &done.ticket_id {
-        note_on_ticket(state, principal, ticket, &done, note).await;
+        note_on_ticket(state, &principal.display_name, ticket, &done, note).await;
     }
     Ok(done)
 }
@@ -478,7 +478,7 @@ async fn act(
 /// Keeps the ticket's thread in step: an internal note for staff with each step.
 async fn note_on_ticket(
     state: &AppState,
-    principal: &Principal,
+    by_name: &str,
     ticket_id: &str,
     c: &Complaint,
     note: &str,
@@ -487,7 +487,7 @@ async fn note_on_ticket(
         "Complaint {}: {} ({}). {}",
         c.reference,
         c.state.as_str().replace('_', " "),
-        principal.display_name,
+        by_name,
         note
     );
     let Ok(body) = domain::ticket::parse_body(&body.chars().take(4000).collect::<String>()) else {
@@ -515,15 +515,33 @@ async fn note_on_ticket(
 /// One round of the complaint deadline worker (every node runs it with the background
 /// jobs; the store claims rows so nothing is done twice).
 pub async fn run_deadlines(state: &AppState, now_us: i64) {
-    match state.repo.run_complaint_deadlines(now_us, 200).await {
-        Ok(r) if r.merchant_late + r.escalated + r.expired > 0 => tracing::info!(
-            merchant_late = r.merchant_late,
-            escalated = r.escalated,
-            expired = r.expired,
+    let round = match state.repo.run_complaint_deadlines(now_us, 200).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::warn!(error = %e, "complaint deadlines failed; will retry");
+            return;
+        }
+    };
+    if round.merchant_late + round.escalated + round.expired > 0 {
+        tracing::info!(
+            merchant_late = round.merchant_late,
+            escalated = round.escalated,
+            expired = round.expired,
             "complaint deadlines worked"
-        ),
-        Ok(_) => {}
-        Err(e) => tracing::warn!(error = %e, "complaint deadlines failed; will retry"),
+        );
+    }
+    // Whoever opens the ticket sees first that the promised date has passed.
+    for id in &round.escalated_ids {
+        let Ok(c) = state.repo.complaint(id).await else {
+            continue;
+        };
+        if let Some(ticket) = &c.ticket_id {
+            let note = format!(
+                "Past its decision deadline ({}): escalated to the complaint queue.",
+                local_time(c.deadlines.decision_due_us, &c.time_zone)
+            );
+            note_on_ticket(state, "paydesk", ticket, &c, &note).await;
+        }
     }
 }
 

@@ -375,7 +375,12 @@ async fn the_deadline_worker_sends_late_merchants_to_review_escalates_and_expire
         app.store.run_complaint_deadlines(at, 10),
         app.store.run_complaint_deadlines(at, 10)
     );
-    assert_eq!(a.unwrap().escalated + b.unwrap().escalated, 1);
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.escalated + b.escalated, 1);
+    assert_eq!(
+        [a.escalated_ids, b.escalated_ids].concat(),
+        vec![c.id.clone()]
+    );
     let queue = app
         .store
         .complaints(
@@ -1408,4 +1413,154 @@ async fn random_steps_through_the_store_move_money_once_and_only_on_a_decision()
     assert!(closed >= 2, "only {closed} complaints closed");
     assert_eq!(wallet_posted(&app).await, refunded);
     assert_eq!(merchant_balance(&app).await.1, held);
+}
+
+#[tokio::test]
+async fn the_background_round_notes_an_escalation_on_the_complaints_ticket() {
+    let app = spawn_app().await;
+    let pay = paid(&app, 20_000_00).await;
+    let siti = app.customer_token().await;
+    let id = file_api(&app, &siti, &pay, "k", form(20_000_00))
+        .await
+        .json()["complaint"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let c = app.store.complaint(&id).await.unwrap();
+    server::api::complaints::run_deadlines(&app.state, c.deadlines.decision_due_us + 1).await;
+    let c = app.store.complaint(&id).await.unwrap();
+    assert!(c.escalated_at_us.is_some());
+    assert_eq!(
+        c.state,
+        ComplaintState::UnderReview,
+        "the merchant's time ran out first"
+    );
+    let messages = {
+        use domain::repo::TicketRepo;
+        app.store
+            .ticket_messages(c.ticket_id.as_deref().unwrap())
+            .await
+            .unwrap()
+    };
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.visibility == domain::ticket::Visibility::Internal
+                && m.body.contains("Past its decision deadline")),
+        "an internal note on the ticket"
+    );
+    // Staff see it in the escalated queue; the customer does not see internal notes.
+    let agent = app.staff_token(&app.accounts.agent).await;
+    let q = app
+        .get("/api/v1/complaints?view=escalated", Some(&agent))
+        .await
+        .json();
+    assert_eq!(q["items"][0]["id"], id.as_str());
+    let t = app
+        .get(
+            &format!("/api/v1/tickets/{}", c.ticket_id.unwrap()),
+            Some(&siti),
+        )
+        .await;
+    assert!(!t.body.contains("Past its decision deadline"));
+}
+
+#[tokio::test]
+async fn complaint_pages_keep_each_side_to_its_own() {
+    let app = spawn_app().await;
+    let pay = paid(&app, 20_000_00).await;
+    let token = app.customer_token().await;
+    let id = file_api(&app, &token, &pay, "k", form(20_000_00))
+        .await
+        .json()["complaint"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ev = upload(&app, &token, &id, &[("chat.txt", "text/plain", b"chat")])
+        .await
+        .json()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // A merchant of another shop.
+    let other = domain::Staff {
+        id: domain::StaffId::new(),
+        email: domain::Email::parse("kopi@example.id").unwrap(),
+        display_name: domain::DisplayName::parse("Kopi Staff").unwrap(),
+        role: domain::Role::Merchant,
+        merchant_id: Some(app.accounts.other_merchant.id.clone()),
+        group_id: None,
+        locale: domain::Locale::En,
+        status: domain::AccountStatus::Active,
+        created_at_us: server::now_us(),
+    };
+    let hash = app
+        .state
+        .passwords
+        .hash(&domain::Password::new_password(PASSWORD).unwrap())
+        .await
+        .unwrap();
+    app.store.insert_staff(&other, &hash, false).await.unwrap();
+    let kopi = app.page_session("/staff/signin", "kopi@example.id").await;
+    let budi = app.page_session("/signin", "budi@example.id").await;
+    let siti = app.page_session("/signin", "siti@example.id").await;
+    let agent = app.page_session("/staff/signin", "agent@example.id").await;
+    for (who, cookie, path, status) in [
+        (
+            "other merchant",
+            &kopi,
+            format!("/staff/merchant/complaints/{id}"),
+            404,
+        ),
+        (
+            "other merchant",
+            &kopi,
+            format!("/staff/complaints/evidence/{ev}"),
+            404,
+        ),
+        (
+            "other merchant",
+            &kopi,
+            format!("/staff/complaints/{id}"),
+            403,
+        ),
+        ("other customer", &budi, format!("/complaints/{id}"), 404),
+        (
+            "other customer",
+            &budi,
+            format!("/complaints/evidence/{ev}"),
+            404,
+        ),
+        ("customer", &siti, "/staff/complaints".to_owned(), 403),
+        ("agent", &agent, "/complaints".to_owned(), 403),
+        (
+            "agent",
+            &agent,
+            format!("/staff/complaints/evidence/{ev}"),
+            200,
+        ),
+        ("customer", &siti, format!("/complaints/evidence/{ev}"), 200),
+    ] {
+        let a = app.page(&path, Some(cookie)).await;
+        assert_eq!(a.status.as_u16(), status, "{who} on {path}");
+        if status == 200 {
+            assert!(a.header("content-disposition").starts_with("attachment;"));
+        }
+    }
+    let list = app.page("/staff/merchant/complaints", Some(&kopi)).await;
+    assert!(!list.body.contains(&id));
+    // The agent's ticket page links the complaint.
+    let c = app.store.complaint(&id).await.unwrap();
+    let number = {
+        use domain::repo::TicketRepo;
+        app.store
+            .ticket(c.ticket_id.as_deref().unwrap())
+            .await
+            .unwrap()
+            .number
+    };
+    let t = app
+        .page(&format!("/staff/tickets/{number}"), Some(&agent))
+        .await;
+    assert!(t.body.contains(&format!("/staff/complaints/{id}")));
 }
