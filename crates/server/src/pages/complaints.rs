@@ -86,6 +86,7 @@ fn error_text(tr: &Tr, err: &ApiError) -> String {
                 ("files", "too_large") => tr.t("complaint-error-file-size"),
                 ("files", "too_many") => tr.t("complaint-error-file-count"),
                 ("files", "unsupported_type") => tr.t("complaint-error-file-type"),
+                ("files", "required") => tr.t("complaint-error-files"),
                 ("files", _) => tr.t("complaint-error-file-empty"),
                 (field, _) => tr.t(&format!("complaint-error-{}", field.replace('_', "-"))),
             })
@@ -93,6 +94,10 @@ fn error_text(tr: &Tr, err: &ApiError) -> String {
             .join(" "),
         ApiError::InvalidState(d) if d.contains("open complaint") => {
             tr.t("complaint-error-already-open")
+        }
+        // "at most IDR … can be disputed": refunds and complaints already claim the rest.
+        ApiError::InvalidState(d) if d.contains("can be disputed") => {
+            tr.t("complaint-error-amount-minor")
         }
         ApiError::InvalidState(_) => tr.t("complaint-error-state"),
         _ => tr.t("error-bad-request"),
@@ -641,19 +646,17 @@ async fn customer_evidence(
     Path(id): Path<String>,
     form: Result<Multipart, MultipartRejection>,
 ) -> Response {
-    let result = evidence_post(&state, &user.ctx, &user.principal, &headers, &id, form).await;
-    after(
-        &state,
-        &user,
-        "/complaints",
-        &id,
-        result.map(|_| ()),
-        "evidence",
-    )
-    .await
+    let result = match evidence_post(&state, &user.ctx, &user.principal, &headers, &id, form).await
+    {
+        Ok((_, 0)) => Err(no_files()),
+        Ok(_) => Ok(()),
+        Err(e) => Err(e),
+    };
+    after(&state, &user, "/complaints", &id, result, "evidence").await
 }
 
-/// Reads a multipart evidence post after the form checks; returns the other fields.
+/// Reads a multipart evidence post after the form checks and stores its files; returns
+/// the other fields and how many files were stored.
 async fn evidence_post(
     state: &AppState,
     ctx: &super::PageCtx,
@@ -661,19 +664,25 @@ async fn evidence_post(
     headers: &HeaderMap,
     id: &str,
     form: Result<Multipart, MultipartRejection>,
-) -> Result<HashMap<String, String>, ApiError> {
+) -> Result<(HashMap<String, String>, usize), ApiError> {
     let c = visible_complaint(state, principal, id).await?;
     let form = form.map_err(|_| ApiError::UnsupportedMediaType)?;
     let (uploads, mut fields) = read_uploads(form).await?;
     if !form_ok(ctx.auth.as_ref(), headers, &take(&mut fields, "csrf")) {
         return Err(ApiError::Forbidden);
     }
-    if !uploads.is_empty() {
-        service::add_evidence_files(state, principal, &c, uploads).await?;
-    } else if !fields.contains_key("statement") {
-        return Err(domain::ValidationError::field("files", "required", "attach a file").into());
-    }
-    Ok(fields)
+    let stored = if uploads.is_empty() {
+        0
+    } else {
+        service::add_evidence_files(state, principal, &c, uploads)
+            .await?
+            .len()
+    };
+    Ok((fields, stored))
+}
+
+fn no_files() -> ApiError {
+    domain::ValidationError::field("files", "required", "attach a file").into()
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -712,13 +721,13 @@ async fn respond(
     form: Result<Multipart, MultipartRejection>,
 ) -> Response {
     let result = async {
-        let mut fields =
+        let (mut fields, stored) =
             evidence_post(&state, &user.ctx, &user.principal, &headers, &id, form).await?;
         let statement = take(&mut fields, "statement");
         // Evidence alone (no answer chosen) is allowed; an answer needs the statement.
         let answer = take(&mut fields, "answer");
         if answer.is_empty() {
-            return Ok(());
+            return if stored == 0 { Err(no_files()) } else { Ok(()) };
         }
         let c = visible_complaint(&state, &user.principal, &id).await?;
         service::merchant_response(&state, &user.principal, &c, answer == "accept", &statement)

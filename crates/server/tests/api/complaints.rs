@@ -1564,3 +1564,170 @@ async fn complaint_pages_keep_each_side_to_its_own() {
         .await;
     assert!(t.body.contains(&format!("/staff/complaints/{id}")));
 }
+
+/// A merchant whose settlement was paid out cannot be held from: the complaint is filed
+/// without a hold, a refund decided then is refused (no money is invented) and succeeds
+/// once the settlement can cover it.
+#[tokio::test]
+async fn a_paid_out_merchant_is_not_held_from_and_no_money_is_invented() {
+    use domain::ledger::{Phase, TransferRequest};
+    let app = spawn_app().await;
+    let pay = paid(&app, 50_000_00).await;
+    let merchant_acc = format!("merchant:{}:IDR", app.accounts.merchant.id);
+    let bank = "system:bank_clearing:IDR".to_owned();
+    let move_money = |from: &str, to: &str| TransferRequest {
+        id: uuid::Uuid::now_v7().to_string(),
+        debit_account: from.to_owned(),
+        credit_account: to.to_owned(),
+        amount: 50_000_00,
+        currency: Currency::IDR,
+        phase: Phase::Posted,
+    };
+    let now = server::now_us();
+    // Settlement paid out to the merchant's bank.
+    let out = app
+        .store
+        .post_linked_transfers(&[move_money(&merchant_acc, &bank)], now)
+        .await
+        .unwrap();
+    assert_eq!(out, domain::ledger::GroupOutcome::Posted);
+    let c = app
+        .store
+        .file_complaint(
+            &app.accounts.customer.id,
+            &new_complaint(&pay, 50_000_00, future_deadlines(now)),
+            now,
+        )
+        .await
+        .unwrap();
+    assert!(c.hold_transfer_id.is_none());
+    let decide = ComplaintAction::DecideForCustomer {
+        refund_minor: 50_000_00,
+    };
+    let refused = app
+        .store
+        .act_on_complaint(&c.id, decide, &agent(&app), "refund", now)
+        .await;
+    assert!(
+        matches!(refused, Err(RepoError::InvalidState(_))),
+        "{refused:?}"
+    );
+    assert_eq!(wallet_posted(&app).await, 0);
+    assert_eq!(
+        app.store.complaint(&c.id).await.unwrap().state,
+        ComplaintState::AwaitingMerchant,
+        "a refused decision changes nothing"
+    );
+    // New sales fill the settlement again: now the refund goes through.
+    app.store
+        .post_linked_transfers(&[move_money(&bank, &merchant_acc)], now)
+        .await
+        .unwrap();
+    let done = app
+        .store
+        .act_on_complaint(&c.id, decide, &agent(&app), "refund", now + 1)
+        .await
+        .unwrap();
+    assert_eq!(done.state, ComplaintState::ResolvedCustomer);
+    assert_eq!(wallet_posted(&app).await, 50_000_00);
+    assert_balanced(&app).await;
+}
+
+#[tokio::test]
+async fn page_forms_explain_what_is_missing_and_change_nothing() {
+    let app = spawn_app().await;
+    let pay = paid(&app, 20_000_00).await;
+    let token = app.customer_token().await;
+    let id = file_api(&app, &token, &pay, "k", form(20_000_00))
+        .await
+        .json()["complaint"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let siti = app.page_session("/signin", "siti@example.id").await;
+    let page = app.page(&format!("/complaints/{id}"), Some(&siti)).await;
+    let csrf = csrf_of(&page.body);
+    // No file chosen.
+    let a = page_multipart(
+        &app,
+        &format!("/complaints/{id}/evidence"),
+        &siti,
+        &[("csrf", &csrf)],
+        &[],
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(a.body.contains("Attach at least one file"), "{}", a.body);
+    // A wrong CSRF token is refused.
+    let a = page_multipart(
+        &app,
+        &format!("/complaints/{id}/evidence"),
+        &siti,
+        &[("csrf", "nope")],
+        &[("a.txt", b"a")],
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    // The merchant accepts without a statement: refused, nothing refunded.
+    let merchant = app
+        .page_session("/staff/signin", "merchant@example.id")
+        .await;
+    let page = app
+        .page(&format!("/staff/merchant/complaints/{id}"), Some(&merchant))
+        .await;
+    let csrf = csrf_of(&page.body);
+    let a = page_multipart(
+        &app,
+        &format!("/staff/merchant/complaints/{id}/respond"),
+        &merchant,
+        &[("csrf", &csrf), ("statement", ""), ("answer", "accept")],
+        &[],
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(a.body.contains("Write a statement"), "{}", a.body);
+    // Evidence only, but no file.
+    let a = page_multipart(
+        &app,
+        &format!("/staff/merchant/complaints/{id}/respond"),
+        &merchant,
+        &[("csrf", &csrf), ("statement", ""), ("answer", "")],
+        &[],
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(wallet_posted(&app).await, 0);
+    assert!(app.store.complaint_evidence(&id).await.unwrap().is_empty());
+    // More than what remains of the payment (a refund claimed part of it).
+    let pay2 = paid(&app, 30_000_00).await;
+    app.store
+        .request_refund(
+            &pay2,
+            10_000_00,
+            domain::wallet::RefundReason::NotReceived,
+            server::now_us(),
+        )
+        .await
+        .unwrap();
+    let form_page = app
+        .page(&format!("/wallet/tx/{pay2}/complaint"), Some(&siti))
+        .await;
+    let csrf = csrf_of(&form_page.body);
+    let a = page_multipart(
+        &app,
+        &format!("/wallet/tx/{pay2}/complaint"),
+        &siti,
+        &[
+            ("csrf", &csrf),
+            ("category", "other"),
+            ("description", "Too much"),
+            ("amount", "30000"),
+            ("desired_outcome", "full_refund"),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CONFLICT, "{}", a.body);
+    assert!(a.body.contains("at most the payment"), "{}", a.body);
+    assert!(a.body.contains("Too much"));
+}
