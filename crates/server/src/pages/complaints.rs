@@ -20,6 +20,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use domain::calendar::{BusinessCalendar, CalendarSpec};
 use domain::complaint::{Complaint, ComplaintCategory, ComplaintQuery, DesiredOutcome};
 use domain::{Limit, Principal, Role};
 use serde::Deserialize;
@@ -114,6 +115,22 @@ fn form_ok(
 
 fn take(fields: &mut HashMap<String, String>, name: &str) -> String {
     fields.remove(name).unwrap_or_default()
+}
+
+/// A due time in words, in the visitor's language and the complaint's zone, always with
+/// its date ("Tuesday 1 December, 17:00 WIB"): a promise names the day.
+fn due_words(tr: &Tr, us: i64, time_zone: &str) -> String {
+    let cal = BusinessCalendar::new(CalendarSpec::always_open(time_zone));
+    match (cal, jiff::Timestamp::from_microsecond(us)) {
+        (Ok(cal), Ok(at)) => {
+            // Seen from a week before, the words always carry the date.
+            let week_before = at
+                .checked_sub(jiff::SignedDuration::from_hours(24 * 7))
+                .unwrap_or(at);
+            crate::calendars::opening_words(tr, &cal, at, week_before)
+        }
+        _ => service::local_time(us, time_zone),
+    }
 }
 
 // ------------------------------------------------------------------ filing
@@ -539,8 +556,8 @@ async fn detail_page(
         open: c.state.is_open(),
         awaiting_merchant: c.state == domain::complaint::ComplaintState::AwaitingMerchant,
         under_review: c.state == domain::complaint::ComplaintState::UnderReview,
-        decision_due: service::local_time(c.deadlines.decision_due_us, &c.time_zone),
-        merchant_due: service::local_time(c.deadlines.merchant_due_us, &c.time_zone),
+        decision_due: due_words(tr, c.deadlines.decision_due_us, &c.time_zone),
+        merchant_due: due_words(tr, c.deadlines.merchant_due_us, &c.time_zone),
         escalated: c.escalated_at_us.is_some() && c.state.is_open(),
         customer_evidence: rows("customer"),
         merchant_evidence: rows("merchant"),

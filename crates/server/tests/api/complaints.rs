@@ -1066,6 +1066,17 @@ async fn the_three_sides_work_a_complaint_on_their_pages() {
         .to_owned();
     let mine = app.page(&location, Some(&siti)).await;
     assert!(mine.body.contains("data-testid=\"decision-due\""));
+    // The promise names the day and the customer's zone.
+    let due = mine
+        .body
+        .split("data-testid=\"decision-due\">")
+        .nth(1)
+        .unwrap();
+    let due = due.split("</p>").next().unwrap();
+    assert!(
+        due.starts_with("Expect a decision by ") && due.contains("WIB"),
+        "{due}"
+    );
     assert!(mine.body.contains("chat.txt"));
     // Budi never sees it.
     let budi = app.page_session("/signin", "budi@example.id").await;
