@@ -133,6 +133,50 @@ fn due_words(tr: &Tr, us: i64, time_zone: &str) -> String {
     }
 }
 
+/// A complaint as the payment's page lists it.
+pub(super) struct ComplaintLink {
+    /// Its page for this visitor.
+    pub href: String,
+    /// Reference.
+    pub reference: String,
+    /// State, translated.
+    pub state: String,
+    /// Whether it is still open.
+    pub open: bool,
+}
+
+/// The complaints about a payment, linked to the customer's or the staff page.
+pub(super) async fn links_for_payment(
+    state: &AppState,
+    tr: &Tr,
+    payment_id: &str,
+    staff_view: bool,
+) -> Result<Vec<ComplaintLink>, ApiError> {
+    let q = ComplaintQuery {
+        payment_id: Some(payment_id.to_owned()),
+        ..ComplaintQuery::default()
+    };
+    let page = state
+        .repo
+        .complaints(&q, None, Limit::parse(Some(20))?)
+        .await?;
+    let base = if staff_view {
+        "/staff/complaints"
+    } else {
+        "/complaints"
+    };
+    Ok(page
+        .items
+        .iter()
+        .map(|c| ComplaintLink {
+            href: format!("{base}/{}", c.id),
+            reference: c.reference.clone(),
+            state: tr.t(&c.state.message_key()),
+            open: c.state.is_open(),
+        })
+        .collect())
+}
+
 // ------------------------------------------------------------------ filing
 
 #[derive(Template)]

@@ -1078,6 +1078,10 @@ async fn the_three_sides_work_a_complaint_on_their_pages() {
         "{due}"
     );
     assert!(mine.body.contains("chat.txt"));
+    // The payment's page now leads to the complaint instead of offering a second one.
+    let tx_page = app.page(&format!("/wallet/tx/{pay}"), Some(&siti)).await;
+    assert!(tx_page.body.contains(&format!("href=\"/complaints/{id}\"")));
+    assert!(!tx_page.body.contains("data-testid=\"complaint-link\""));
     // Budi never sees it.
     let budi = app.page_session("/signin", "budi@example.id").await;
     assert_eq!(
@@ -1115,6 +1119,12 @@ async fn the_three_sides_work_a_complaint_on_their_pages() {
     let agent = app.page_session("/staff/signin", "agent@example.id").await;
     let queue = app.page("/staff/complaints", Some(&agent)).await;
     assert!(queue.body.contains(&id));
+    let staff_tx = app.page(&format!("/staff/tx/{pay}"), Some(&agent)).await;
+    assert!(
+        staff_tx
+            .body
+            .contains(&format!("href=\"/staff/complaints/{id}\""))
+    );
     let page = app
         .page(&format!("/staff/complaints/{id}"), Some(&agent))
         .await;
