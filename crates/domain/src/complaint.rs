@@ -918,18 +918,17 @@ mod tests {
     }
 
     fn weekdays_9_to_5(holidays: Vec<Holiday>) -> BusinessCalendar {
-        BusinessCalendar::new(CalendarSpec {
-            time_zone: "Asia/Jakarta".into(),
-            intervals: (0..5)
-                .map(|weekday| OpeningInterval {
-                    weekday,
-                    start_minute: 9 * 60,
-                    end_minute: 17 * 60,
-                })
-                .collect(),
-            holidays,
-        })
-        .unwrap()
+        // Built from `always_open` so fields added to the spec later keep their defaults.
+        let mut spec = CalendarSpec::always_open("Asia/Jakarta");
+        spec.intervals = (0..5)
+            .map(|weekday| OpeningInterval {
+                weekday,
+                start_minute: 9 * 60,
+                end_minute: 17 * 60,
+            })
+            .collect();
+        spec.holidays = holidays;
+        BusinessCalendar::new(spec).unwrap()
     }
 
     fn wib(s: &str) -> Timestamp {

@@ -1213,25 +1213,24 @@ async fn deadlines_follow_the_customers_calendar_and_the_amounts_tier() {
         BusinessCalendar, CalendarRepo, CalendarSpec, Holiday, OpeningInterval, StoredCalendar,
     };
     let app = spawn_app().await;
-    let spec = CalendarSpec {
-        time_zone: "Asia/Jakarta".into(),
-        intervals: (0..5)
-            .map(|weekday| OpeningInterval {
-                weekday,
-                start_minute: 8 * 60,
-                end_minute: 16 * 60,
-            })
-            .collect(),
-        holidays: vec![Holiday {
-            date: jiff::Timestamp::now()
-                .in_tz("Asia/Jakarta")
-                .unwrap()
-                .date()
-                .tomorrow()
-                .unwrap(),
-            name: "Libur".into(),
-        }],
-    };
+    // Built from `always_open` so fields added to the spec later keep their defaults.
+    let mut spec = CalendarSpec::always_open("Asia/Jakarta");
+    spec.intervals = (0..5)
+        .map(|weekday| OpeningInterval {
+            weekday,
+            start_minute: 8 * 60,
+            end_minute: 16 * 60,
+        })
+        .collect();
+    spec.holidays = vec![Holiday {
+        date: jiff::Timestamp::now()
+            .in_tz("Asia/Jakarta")
+            .unwrap()
+            .date()
+            .tomorrow()
+            .unwrap(),
+        name: "Libur".into(),
+    }];
     app.store
         .save_calendar(&StoredCalendar {
             id: "jakarta-office".into(),
