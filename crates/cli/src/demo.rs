@@ -899,6 +899,15 @@ pub async fn seed(store: &Store, config: &Config, customers: u32) -> anyhow::Res
     let cards = crate::demo_cards::seed_cards(store, config, &siti_id, other.as_ref(), now)
         .await
         .context("seeding cards and bank accounts")?;
+    let agent_id = STAFF
+        .iter()
+        .position(|s| s.0 == "agent@demo.paydesk.id")
+        .map(|i| StaffId::from_string(demo_id(4, i as u32)))
+        .unwrap_or_default();
+    let complaints =
+        crate::demo_complaints::seed_complaints(store, config, &siti_id, &agent_id, now)
+            .await
+            .context("seeding merchant complaints")?;
 
     println!(
         "Demo data ready: {} regions, {} support groups, {} merchants, staff {} new / {} existing, customers {} new / {} existing.",
@@ -922,6 +931,7 @@ pub async fn seed(store: &Store, config: &Config, customers: u32) -> anyhow::Res
         );
     }
     println!("{campaigns} coupon campaigns; Siti holds their coupons.");
+    println!("{complaints} merchant complaints filed for the demo customer.");
     println!();
     println!("Sign in with password \"{DEMO_PASSWORD}\":");
     println!("  customer  {DEMO_CUSTOMER_EMAIL:<32} (or +62 812 3456 7890)  at /signin");

@@ -6,6 +6,7 @@ pub mod bench_tickets;
 pub mod demo;
 pub mod demo_cards;
 pub mod demo_coupons;
+pub mod demo_complaints;
 pub mod demo_tickets;
 pub mod kb;
 pub mod keys;

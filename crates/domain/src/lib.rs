@@ -28,6 +28,7 @@ macro_rules! string_enum {
 
 pub mod calendar;
 pub mod cards;
+pub mod complaint;
 pub mod console;
 pub mod coupon;
 pub mod files;

@@ -639,6 +639,7 @@ pub trait Repository:
     + crate::privacy::PrivacyRepo
     + crate::cards::CardRepo
     + crate::coupon::CouponRepo
+    + crate::complaint::ComplaintRepo
 {
     /// Cheap round trip to the database, for readiness checks.
     async fn ping(&self) -> Result<(), RepoError>;

@@ -26,6 +26,27 @@ pub struct Config {
     pub encryption: EncryptionConfig,
     /// Linking bank cards and bank accounts: the issuer's code service, the fingerprint key, limits.
     pub cards: crate::cards::CardsConfig,
+    /// Merchant complaints: deadline tiers and evidence limits.
+    pub complaints: ComplaintsConfig,
+}
+
+/// Merchant complaints.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ComplaintsConfig {
+    /// Decision and merchant-response deadlines by disputed amount, in business days.
+    pub deadlines: domain::complaint::DeadlineTiers,
+    /// Most evidence files per side (customer, merchant) of one complaint.
+    pub max_evidence_files: u32,
+}
+
+impl Default for ComplaintsConfig {
+    fn default() -> Self {
+        Self {
+            deadlines: domain::complaint::DeadlineTiers::default(),
+            max_evidence_files: 5,
+        }
+    }
 }
 
 /// Encryption at rest (TOTP secrets, customers' and contacts' email and phone numbers,

@@ -100,6 +100,7 @@ pub fn spawn_background_jobs(state: AppState) -> tokio::task::JoinHandle<()> {
             if let Err(e) = protection::housekeeping(&state, now_us()).await {
                 tracing::warn!(error = %e, "account protection housekeeping failed; will retry");
             }
+            api::complaints::run_deadlines(&state, now_us()).await;
             match state.repo.expire_holds(now_us(), 500).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(expired = n, "released expired payment holds"),

@@ -32,6 +32,12 @@ pub struct AppState {
 impl AppState {
     /// Builds the state for a repository and configuration.
     pub fn new(repo: Arc<dyn Repository>, config: Config) -> anyhow::Result<Self> {
+        // Bad complaint deadline tiers stop the start instead of failing each filing.
+        config
+            .complaints
+            .deadlines
+            .check()
+            .map_err(|e| anyhow::anyhow!("complaints.deadlines: {e}"))?;
         let files = Arc::new(store::files::LocalFiles::open(&config.files.dir)?);
         let passwords =
             Passwords::new(config.auth.argon2_memory_kib, config.auth.argon2_iterations)?;

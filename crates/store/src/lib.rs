@@ -7,6 +7,7 @@ mod calendars;
 pub mod crypto;
 pub mod cards;
 mod coupons;
+mod complaints;
 mod directory;
 pub mod files;
 pub mod fts;

@@ -452,7 +452,7 @@ impl Store {
     }
 
     /// One transaction, with `lock` (`""` or `" FOR UPDATE"`) appended to the query.
-    async fn tx_in_locked(
+    pub(crate) async fn tx_in_locked(
         conn: &mut AnyConnection,
         id: &str,
         lock: &str,
@@ -466,7 +466,7 @@ impl Store {
         tx_from_row(&row.ok_or(RepoError::NotFound)?)
     }
 
-    async fn set_tx_status(
+    pub(crate) async fn set_tx_status(
         conn: &mut AnyConnection,
         id: &str,
         status: TransactionStatus,
@@ -661,7 +661,7 @@ impl Store {
     }
 
     /// Sum and count of a payment's refunds that hold part of its amount.
-    async fn committed_refunds(
+    pub(crate) async fn committed_refunds(
         conn: &mut AnyConnection,
         payment_id: &str,
         excluding: Option<&str>,
@@ -672,10 +672,23 @@ impl Store {
         )
         .bind(payment_id.to_owned())
         .bind(excluding.unwrap_or("").to_owned())
-        .fetch_one(conn)
+        .fetch_one(&mut *conn)
         .await
         .map_err(db_err)?;
-        Ok((col(&row, "total")?, col::<i64>(&row, "n")? as u32))
+        // Complaints claim part of the payment too: the whole disputed amount while open,
+        // what was refunded once decided. Refunds and complaints together never exceed it.
+        let complaints = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN open_payment_id IS NOT NULL THEN amount ELSE refunded_minor END), 0) AS BIGINT) AS total \
+             FROM complaints WHERE payment_id = $1",
+        )
+        .bind(payment_id.to_owned())
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db_err)?;
+        Ok((
+            col::<i64>(&row, "total")? + col::<i64>(&complaints, "total")?,
+            col::<i64>(&row, "n")? as u32,
+        ))
     }
 
     async fn save_refund_decision(conn: &mut AnyConnection, r: &Refund) -> Result<(), RepoError> {

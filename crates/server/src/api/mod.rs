@@ -2,6 +2,7 @@
 
 pub mod calendars;
 pub mod cards;
+pub mod complaints;
 pub mod console;
 pub mod coupons;
 pub mod customers;
@@ -176,6 +177,18 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/coupon-campaigns", "admin"),
     ("POST", "/api/v1/coupon-campaigns/{id}/status", "admin"),
     ("POST", "/api/v1/coupon-campaigns/{id}/coupons", "admin"),
+    ("POST", "/api/v1/transactions/{id}/complaints", "customer"),
+    ("GET", "/api/v1/complaints", "signed_in"),
+    ("GET", "/api/v1/complaints/{id}", "signed_in"),
+    ("POST", "/api/v1/complaints/{id}/evidence", "signed_in"),
+    ("POST", "/api/v1/complaints/{id}/withdraw", "customer"),
+    (
+        "POST",
+        "/api/v1/complaints/{id}/merchant-response",
+        "merchant",
+    ),
+    ("POST", "/api/v1/complaints/{id}/decision", "support_staff"),
+    ("GET", "/api/v1/complaint-evidence/{id}", "signed_in"),
     ("GET", "/healthz", "public"),
     ("GET", "/readyz", "public"),
     ("GET", "/metrics", "public"),
@@ -204,6 +217,7 @@ pub fn router() -> Router<AppState> {
         .merge(calendars::router())
         .merge(cards::router())
         .merge(coupons::router())
+        .merge(complaints::router())
 }
 
 #[derive(OpenApi)]
@@ -312,6 +326,14 @@ pub fn router() -> Router<AppState> {
         coupons::create_campaign,
         coupons::set_campaign_status,
         coupons::issue_coupon,
+        complaints::file_complaint,
+        complaints::list_complaints,
+        complaints::get_complaint,
+        complaints::add_evidence,
+        complaints::withdraw,
+        complaints::respond,
+        complaints::decide,
+        complaints::download_evidence,
         system::healthz,
         system::readyz,
         system::metrics,

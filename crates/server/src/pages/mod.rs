@@ -6,6 +6,7 @@ mod assets;
 mod audit;
 mod calendars;
 mod cards;
+mod complaints;
 mod console;
 mod coupons;
 mod help;
@@ -63,6 +64,7 @@ pub fn router() -> Router<AppState> {
         .merge(privacy::router())
         .merge(audit::router())
         .merge(coupons::router())
+        .merge(complaints::router())
 }
 
 /// The language of a request without a signed-in user: explicit choice (cookie), then
@@ -249,17 +251,20 @@ impl Chrome {
                 ("/cards", "nav-cards"),
                 ("/coupons", "nav-coupons"),
                 ("/support", "nav-tickets"),
+                ("/complaints", "nav-complaints"),
                 ("/help", "nav-help"),
             ],
             Some(Role::Merchant) => vec![
                 ("/staff", "nav-home"),
                 ("/staff/merchant", "nav-merchant"),
+                ("/staff/merchant/complaints", "nav-complaints"),
                 ("/help", "nav-help"),
                 ("/api", "nav-api"),
             ],
             Some(Role::Admin) => vec![
                 ("/staff", "nav-home"),
                 ("/staff/tickets", "nav-staff-tickets"),
+                ("/staff/complaints", "nav-complaints"),
                 ("/staff/dashboard", "nav-dashboard"),
                 ("/staff/canned", "nav-canned"),
                 ("/staff/customers", "nav-customers"),
@@ -275,6 +280,7 @@ impl Chrome {
             Some(Role::Supervisor) => vec![
                 ("/staff", "nav-home"),
                 ("/staff/tickets", "nav-staff-tickets"),
+                ("/staff/complaints", "nav-complaints"),
                 ("/staff/dashboard", "nav-dashboard"),
                 ("/staff/customers", "nav-customers"),
                 ("/staff/team", "nav-team"),
@@ -284,6 +290,7 @@ impl Chrome {
             Some(_) => vec![
                 ("/staff", "nav-home"),
                 ("/staff/tickets", "nav-staff-tickets"),
+                ("/staff/complaints", "nav-complaints"),
                 ("/staff/callbacks", "nav-callbacks"),
                 ("/staff/customers", "nav-customers"),
                 ("/staff/team", "nav-team"),

@@ -643,6 +643,9 @@ struct TxPage {
     note_draft: String,
     flag_comment: String,
     refund_amount: String,
+    /// Complaints about this payment, and whether a new one may be filed.
+    complaints: Vec<super::complaints::ComplaintLink>,
+    can_complain: bool,
 }
 
 async fn tx_page(
@@ -677,6 +680,11 @@ async fn tx_page(
         && tx.status == TransactionStatus::Succeeded.as_str()
         && tx.currency == Currency::IDR.code()
         && remaining > 0;
+    let complaints = super::complaints::links_for_payment(state, tr, &tx.id, staff_view).await?;
+    let can_complain = !staff_view
+        && is_payment
+        && tx.status == TransactionStatus::Succeeded.as_str()
+        && !complaints.iter().any(|c| c.open);
     let answer = refunds.iter().find(|r| r.id == fb.refund_id);
     let (failure_explanation, failure_next) = tx
         .failure
@@ -743,6 +751,8 @@ async fn tx_page(
             .collect(),
         flag_reasons: choices(&flag_reason_values, flag_choice_key, tr, &fb.flag_reason),
         can_refund,
+        complaints,
+        can_complain,
         refund_reasons: choices(
             &refund_reason_values,
             refund_reason_key,

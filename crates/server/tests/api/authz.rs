@@ -57,6 +57,8 @@ struct Fixtures {
     verification: String,
     /// A card of Siti's waiting for its micro-deposits.
     card: String,
+    complaint: String,
+    evidence: String,
 }
 
 async fn fixtures(app: &TestApp) -> Fixtures {
@@ -173,8 +175,12 @@ async fn fixtures(app: &TestApp) -> Fixtures {
             .unwrap();
         m.id
     };
+    // A complaint about the payment, with one evidence file of Siti's.
+    let (complaint, evidence) = crate::complaints::fixture(app, &payment.id).await;
     Fixtures {
         card,
+        complaint,
+        evidence,
         verification,
         payment: payment.id,
         note: note.id,
@@ -232,6 +238,11 @@ async fn every_route_answers_each_role_as_declared() {
                 )
                 .replace("/contacts/{id}", &format!("/contacts/{}", fx.contact))
                 .replace("{verification_id}", &fx.verification)
+                .replace("/complaints/{id}", &format!("/complaints/{}", fx.complaint))
+                .replace(
+                    "/complaint-evidence/{id}",
+                    &format!("/complaint-evidence/{}", fx.evidence),
+                )
                 .replace(
                     "/payment-methods/{id}",
                     &format!("/payment-methods/{}", fx.card),
@@ -276,6 +287,16 @@ async fn every_route_answers_each_role_as_declared() {
                     Some(json!({"amount_minor": 100, "reason": "not_received"}))
                 }
                 ("POST", "/api/v1/refunds/{id}/decision") => Some(json!({"approve": true})),
+                ("POST", "/api/v1/transactions/{id}/complaints") => Some(json!({
+                    "category": "not_received", "description": "Never came", "amount_minor": 100, "desired_outcome": "full_refund"
+                })),
+                ("POST", "/api/v1/complaints/{id}/withdraw") => Some(json!({"reason": "sorted"})),
+                ("POST", "/api/v1/complaints/{id}/merchant-response") => {
+                    Some(json!({"accept": false, "statement": "Delivered"}))
+                }
+                ("POST", "/api/v1/complaints/{id}/decision") => {
+                    Some(json!({"for_customer": false, "reason": "Receipt"}))
+                }
                 ("POST", "/api/v1/tickets") => Some(json!({
                     "category": "other", "subject": "Question", "body": "Hello",
                     "guest": {"name": "Guest", "email": "guest@example.id"},

@@ -12,6 +12,7 @@ mod bad_input;
 mod calendars;
 mod cards;
 mod channels;
+mod complaints;
 mod console;
 mod coupons;
 mod customers;
