@@ -4,10 +4,10 @@
 pub mod bench;
 pub mod bench_queue;
 mod calendars;
-pub mod crypto;
 pub mod cards;
-mod coupons;
 mod complaints;
+mod coupons;
+pub mod crypto;
 mod directory;
 pub mod files;
 pub mod fts;
