@@ -94,6 +94,8 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     keys: Arc<KeyRing>,
+    /// SQLite: the process's writers take turns here (see `begin_write`).
+    write_turn: Arc<tokio::sync::Mutex<()>>,
 }
 
 static DRIVERS: Once = Once::new();
@@ -147,6 +149,7 @@ impl Store {
             pool,
             backend,
             keys: options.keys.clone(),
+            write_turn: Arc::new(tokio::sync::Mutex::new(())),
         })
     }
 

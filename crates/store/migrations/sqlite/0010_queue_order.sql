@@ -30,3 +30,7 @@ CREATE INDEX tickets_queue_by_group ON tickets (
     updated_at_us,
     id
 ) WHERE status IN ('new', 'open', 'pending_customer', 'on_hold');
+
+-- The due-time index of 0006 served the queue before these; nothing else reads it, and
+-- every SLA recompute of a ticket paid for keeping it.
+DROP INDEX tickets_by_next_due;
