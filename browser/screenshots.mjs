@@ -114,6 +114,23 @@ const shots = [
     await page.waitForURL(/\/support\/tickets\//);
     await page.locator('#thread-title').evaluate((el) => el.scrollIntoView({ block: 'start' }));
   }],
+  ['checkout.png', PHONE, async (page) => {
+    await signIn(page, { path: '/signin', login: DEMO.customer.login, password: DEMO.password });
+    await expectPath(page, '/home', 'customer sign-in');
+    await page.goto(url + '/pay');
+  }],
+  ['complaint.png', PHONE, async (page) => {
+    await signIn(page, { path: '/signin', login: DEMO.customer.login, password: DEMO.password });
+    await expectPath(page, '/home', 'customer sign-in');
+    await page.goto(url + '/complaints');
+    await page.locator('a[href^="/complaints/"]').first().click();
+    await page.waitForURL(/\/complaints\/[^/]+$/);
+  }],
+  ['cards.png', PHONE, async (page) => {
+    await signIn(page, { path: '/signin', login: DEMO.customer.login, password: DEMO.password });
+    await expectPath(page, '/home', 'customer sign-in');
+    await page.goto(url + '/cards');
+  }],
   ['api.png', DESKTOP, async (page) => {
     const response = await page.goto(url + '/api');
     if (!response?.ok()) throw new Error(`/api answered HTTP ${response?.status()}`);
