@@ -86,6 +86,15 @@ async fn seed_personal_data(app: &TestApp) -> String {
         )
         .await;
     assert_eq!(reset.status, StatusCode::ACCEPTED, "{}", reset.body);
+    // The reset is prepared in the background (the answer takes the same time whether the
+    // account exists): wait for its notice, so the scans below see it stored.
+    for _ in 0..100 {
+        let notices = app.store.notifications(None, 50).await.unwrap();
+        if notices.iter().any(|n| n.recipient == SITI_PHONE) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let token = app.customer_token().await;
     let enrol = app
         .call(Method::POST, "/api/v1/me/totp", Some(&token), None)
