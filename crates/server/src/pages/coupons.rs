@@ -22,7 +22,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use domain::coupon::{CampaignStatus, LocalDate, PaymentType, evaluate};
-use domain::repo::RepoError;
+use domain::repo::{IdempotencyState, RepoError};
 use domain::wallet::{TransactionKind, TransactionQuery, TransactionStatus};
 use domain::{Currency, CustomerId, Limit, Money, Principal};
 
@@ -422,6 +422,9 @@ struct PayPage {
     error: String,
     failure: String,
     failure_reference: String,
+    /// A new key each time the form is drawn: a second submit of the same form (a double
+    /// click, a reload) finds the first payment instead of paying again.
+    pay_key: String,
 }
 
 fn type_choices(tr: &Tr, selected: &str) -> Vec<TypeChoice> {
@@ -452,6 +455,7 @@ async fn pay_response(
     let description = first(pairs, "description").chars().take(200).collect();
     let chosen = all(pairs, "coupon");
     let mut page = PayPage {
+        pay_key: crate::auth::random_token(),
         chrome: user.ctx.chrome(),
         merchants: Vec::new(),
         types: type_choices(tr, &payment_type),
@@ -578,7 +582,57 @@ async fn pay(
         Ok(r) => r,
         Err(_) => return pay_response(&state, &user, &pairs, (String::new(), String::new())).await,
     };
-    match state.repo.checkout(&req, crate::now_us()).await {
+    // The form's key makes the payment once, however often the form is sent.
+    let key = first(&pairs, "pay_key").to_owned();
+    let owner = format!("customer:{}", req.customer);
+    let keyed = (20..=100).contains(&key.len());
+    if keyed {
+        let fingerprint = crate::auth::token_hash(&format!(
+            "{}|{minor}|{}|{}|{description}",
+            first(&pairs, "merchant"),
+            first(&pairs, "type"),
+            chosen.join(",")
+        ));
+        match state
+            .repo
+            .begin_idempotent(&owner, &key, &fingerprint, crate::now_us())
+            .await
+        {
+            Ok(IdempotencyState::Reserved) => {}
+            Ok(IdempotencyState::Completed { body, .. }) => {
+                // Sent again: show the payment the first submit made (paid or refused).
+                let id = serde_json::from_str::<serde_json::Value>(&body)
+                    .ok()
+                    .and_then(|v| v["transaction_id"].as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                return Redirect::to(&format!("/wallet/tx/{}", url_encode(&id))).into_response();
+            }
+            Ok(IdempotencyState::InProgress) => {
+                return error_page(&state, locale, &ApiError::IdempotencyInProgress);
+            }
+            Ok(IdempotencyState::Mismatch) => {
+                return error_page(&state, locale, &ApiError::IdempotencyMismatch);
+            }
+            Err(e) => return error_page(&state, locale, &e.into()),
+        }
+    }
+    let outcome = state.repo.checkout(&req, crate::now_us()).await;
+    if keyed {
+        let done = match &outcome {
+            Ok(out) => {
+                let body = serde_json::json!({"transaction_id": out.transaction.id}).to_string();
+                state
+                    .repo
+                    .complete_idempotent(&owner, &key, 200, &body)
+                    .await
+            }
+            Err(_) => state.repo.abandon_idempotent(&owner, &key).await,
+        };
+        if let Err(e) = done {
+            return error_page(&state, locale, &e.into());
+        }
+    }
+    match outcome {
         Ok(out) if out.transaction.status == TransactionStatus::Succeeded => {
             tracing::info!(transaction_id = %out.transaction.id, discount = out.evaluation.discount.minor, "paid at checkout");
             Redirect::to(&format!(

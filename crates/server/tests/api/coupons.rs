@@ -1216,22 +1216,29 @@ async fn the_checkout_page_shows_each_coupons_verdict_and_pays_with_the_chosen_o
         .await;
     assert!(check.body.contains("IDR 40,000"), "{}", check.body);
     let csrf = csrf_of(&check.body);
-    let paid = app
-        .post_form(
-            "/pay",
-            &[
-                ("csrf", &csrf),
-                ("merchant", &merchant),
-                ("amount", "50000"),
-                ("type", "qr"),
-                ("coupon", &lunch_c.id),
-            ],
-            Some(&cookie),
-        )
-        .await;
+    let key_at = check.body.find("name=\"pay_key\" value=\"").unwrap() + 22;
+    let pay_key = check.body[key_at..key_at + check.body[key_at..].find('"').unwrap()].to_owned();
+    let pay_form = [
+        ("csrf", csrf.as_str()),
+        ("merchant", merchant.as_str()),
+        ("amount", "50000"),
+        ("type", "qr"),
+        ("coupon", lunch_c.id.as_str()),
+        ("pay_key", pay_key.as_str()),
+    ];
+    let paid = app.post_form("/pay", &pay_form, Some(&cookie)).await;
     assert_eq!(paid.status, StatusCode::SEE_OTHER, "{}", paid.body);
     let to = paid.header("location").to_owned();
     assert!(to.starts_with("/wallet/tx/"), "{to}");
+    // The same form sent again (a double click, a reload) pays nothing more: it leads
+    // to the first payment.
+    let again = app.post_form("/pay", &pay_form, Some(&cookie)).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
+    assert_eq!(
+        again.header("location"),
+        to.split('?').next().unwrap(),
+        "the same payment"
+    );
     let tx_page = app.page(&to, Some(&cookie)).await;
     assert!(tx_page.body.contains("IDR 40,000"));
     // A refused payment comes back to the checkout with its reason; nothing charged.
