@@ -1309,3 +1309,5 @@ complaint-done-evidence = Evidence added.
 complaint-done-withdrawn = The complaint was withdrawn.
 complaint-done-responded = Your response was recorded.
 complaint-done-decided = The decision was recorded.
+tx-coupon-discount = Coupon discount
+tx-coupon-evaluation = how the coupons were evaluated

@@ -1309,3 +1309,5 @@ complaint-done-evidence = Bukti ditambahkan.
 complaint-done-withdrawn = Keluhan telah dibatalkan.
 complaint-done-responded = Tanggapan Anda telah dicatat.
 complaint-done-decided = Keputusan telah dicatat.
+tx-coupon-discount = Potongan kupon
+tx-coupon-evaluation = cara kupon dinilai

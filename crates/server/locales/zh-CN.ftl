@@ -1309,3 +1309,5 @@ complaint-done-evidence = 证据已添加。
 complaint-done-withdrawn = 投诉已撤回。
 complaint-done-responded = 您的回复已记录。
 complaint-done-decided = 裁定已记录。
+tx-coupon-discount = 优惠券折扣
+tx-coupon-evaluation = 优惠券判定详情

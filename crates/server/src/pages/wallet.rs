@@ -646,6 +646,10 @@ struct TxPage {
     /// Complaints about this payment, and whether a new one may be filed.
     complaints: Vec<super::complaints::ComplaintLink>,
     can_complain: bool,
+    /// The coupon discount a checkout took off this payment ("" when none), and for
+    /// staff the link to the payment's stored evaluation.
+    coupon_discount: String,
+    coupon_href: String,
 }
 
 async fn tx_page(
@@ -685,6 +689,21 @@ async fn tx_page(
         && is_payment
         && tx.status == TransactionStatus::Succeeded.as_str()
         && !complaints.iter().any(|c| c.open);
+    // A payment made at checkout carries its coupon evaluation; others have none.
+    let coupon_discount = if is_payment {
+        match state.repo.payment_evaluation(&tx.id).await {
+            Ok(e) if e.evaluation.discount.minor > 0 => e.evaluation.discount.to_string(),
+            Ok(_) | Err(domain::repo::RepoError::NotFound) => String::new(),
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        String::new()
+    };
+    let coupon_href = if staff_view && !coupon_discount.is_empty() {
+        format!("/staff/tx/{}/coupons", url_encode(&tx.id))
+    } else {
+        String::new()
+    };
     let answer = refunds.iter().find(|r| r.id == fb.refund_id);
     let (failure_explanation, failure_next) = tx
         .failure
@@ -753,6 +772,8 @@ async fn tx_page(
         can_refund,
         complaints,
         can_complain,
+        coupon_discount,
+        coupon_href,
         refund_reasons: choices(
             &refund_reason_values,
             refund_reason_key,

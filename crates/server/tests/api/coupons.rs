@@ -1241,6 +1241,14 @@ async fn the_checkout_page_shows_each_coupons_verdict_and_pays_with_the_chosen_o
     );
     let tx_page = app.page(&to, Some(&cookie)).await;
     assert!(tx_page.body.contains("IDR 40,000"));
+    // The customer's own payment page says what the coupon took off.
+    assert!(
+        tx_page
+            .body
+            .contains("data-testid=\"tx-coupon-discount\">IDR 10,000<"),
+        "{}",
+        tx_page.body
+    );
     // A refused payment comes back to the checkout with its reason; nothing charged.
     let refused = app
         .post_form(
