@@ -1,7 +1,7 @@
 //! Business calendars, which one applies to a region or channel, and the call-back queue.
 
 use crate::crypto::{Field, KeyRing};
-use crate::{Backend, Store, col, db_err};
+use crate::{Store, col, db_err};
 use async_trait::async_trait;
 use domain::CustomerId;
 use domain::calendar::{CalendarRepo, CalendarSpec, Callback, CallbackState, StoredCalendar};
@@ -258,10 +258,7 @@ impl CalendarRepo for Store {
         now_us: i64,
         lease_us: i64,
     ) -> Result<Option<Callback>, RepoError> {
-        let skip_locked = match self.backend {
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
+        let skip_locked = self.skip_locked();
         // Due call-backs nobody holds (or whose holder's claim ran out), earliest first.
         let sql = format!(
             "UPDATE callbacks SET state = 'claimed', claimed_by = $1, claim_until_us = $2 \

@@ -5,7 +5,7 @@
 
 // Dynamic SQL here is assembled only from constant fragments; every value is bound.
 use crate::wallet::{NewTx, merchant_account, wallet_account};
-use crate::{Backend, Filters, Order, Store, col, db_err};
+use crate::{Filters, Order, Store, col, db_err};
 use async_trait::async_trait;
 use domain::complaint::{
     Complaint, ComplaintAction, ComplaintActor, ComplaintCategory, ComplaintEvent, ComplaintQuery,
@@ -122,13 +122,6 @@ struct Step<'a> {
 }
 
 impl Store {
-    fn skip_locked_complaints(&self) -> &'static str {
-        match self.backend {
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        }
-    }
-
     async fn complaint_in(
         conn: &mut AnyConnection,
         id: &str,
@@ -697,7 +690,7 @@ impl ComplaintRepo for Store {
             "SELECT id FROM complaints WHERE next_check_us IS NOT NULL AND next_check_us <= $1 \
              ORDER BY next_check_us, id LIMIT {}{}",
             limit.max(1),
-            self.skip_locked_complaints()
+            self.skip_locked()
         );
         let ids: Vec<String> = sqlx::query(AssertSqlSafe(sql))
             .bind(now_us)

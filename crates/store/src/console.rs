@@ -9,7 +9,7 @@
 use super::{CALL_COLUMNS, TICKET_COLUMNS, call_from_row, new_id};
 use crate::crypto::KeyRing;
 use crate::wallet::{REFUND_COLUMNS, flag_from_row, refund_from_row};
-use crate::{Backend, Filters, Store, col, db_err};
+use crate::{Filters, Store, col, db_err};
 use async_trait::async_trait;
 use domain::console::{
     CannedResponse, ConsoleRepo, CountBy, DashboardStats, FIRST_RESPONSE_BOUNDS_MIN,
@@ -434,10 +434,7 @@ impl ConsoleRepo for Store {
         let mut tx = self.begin_write().await?;
         // SKIP LOCKED: an agent taking the first ticket at the same moment holds its row, so
         // this one takes the next instead of waiting and then finding it taken.
-        let skip = match self.backend {
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
+        let skip = self.skip_locked();
         let sql = format!(
             "SELECT id FROM tickets WHERE group_id = $1 AND assignee_id IS NULL AND status IN ('new', 'open') ORDER BY {} LIMIT 1{skip}",
             queue_order_by()

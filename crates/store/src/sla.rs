@@ -3,7 +3,7 @@
 //! background job for tickets marked after a policy or calendar change. SLA events are
 //! rows per target cycle and kind, rescheduled with the due times and fired once.
 
-use crate::{Backend, Store, col, db_err};
+use crate::{Store, col, db_err};
 use async_trait::async_trait;
 use domain::calendar::{BusinessCalendar, CalendarSpec};
 use domain::repo::RepoError;
@@ -342,13 +342,6 @@ impl Store {
             q = q.bind(c.to_owned());
         }
         Ok(q.execute(&mut *conn).await.map_err(db_err)?.rows_affected())
-    }
-
-    fn skip_locked(&self) -> &'static str {
-        match self.backend {
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        }
     }
 
     /// Locks a ticket's row for the rest of the transaction (SQLite: the write

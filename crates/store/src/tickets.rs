@@ -1399,10 +1399,7 @@ impl TicketRepo for Store {
         // One statement claims: the inner SELECT picks due rows (skipping rows another
         // node has locked on PostgreSQL), the UPDATE stamps them with this node's lease.
         // SQLite runs one writer at a time, so the same statement is atomic there.
-        let skip_locked = match self.backend {
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
+        let skip_locked = self.skip_locked();
         let sql = format!(
             "UPDATE outbox SET state = 'sending', lease_owner = $1, lease_until_us = $2, attempts = attempts + 1 \
              WHERE id IN (SELECT id FROM outbox WHERE (state = 'pending' AND next_attempt_at_us <= $3) \

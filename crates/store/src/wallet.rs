@@ -194,6 +194,15 @@ impl Store {
         Ok(WriteTx { tx, _turn: turn })
     }
 
+    /// ` FOR UPDATE SKIP LOCKED` on PostgreSQL, so workers on several nodes each claim
+    /// other rows; nothing on SQLite, where the write transaction already excludes others.
+    pub(crate) fn skip_locked(&self) -> &'static str {
+        match self.backend {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        }
+    }
+
     pub(crate) fn for_update(&self) -> &'static str {
         match self.backend {
             Backend::Sqlite => "",

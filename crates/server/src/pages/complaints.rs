@@ -33,15 +33,18 @@ pub(super) fn router() -> Router<AppState> {
             get(new_complaint).post(file_complaint),
         )
         .route("/complaints", get(my_complaints))
-        .route("/complaints/{id}", get(my_complaint))
+        .route("/complaints/{id}", get(complaint::<CustomerOnly>))
         .route("/complaints/{id}/evidence", post(customer_evidence))
         .route("/complaints/{id}/withdraw", post(withdraw))
         .route("/complaints/evidence/{id}", get(customer_download))
         .route("/staff/merchant/complaints", get(merchant_complaints))
-        .route("/staff/merchant/complaints/{id}", get(merchant_complaint))
+        .route(
+            "/staff/merchant/complaints/{id}",
+            get(complaint::<MerchantOnly>),
+        )
         .route("/staff/merchant/complaints/{id}/respond", post(respond))
         .route("/staff/complaints", get(queue))
-        .route("/staff/complaints/{id}", get(agent_complaint))
+        .route("/staff/complaints/{id}", get(complaint::<SupportStaff>))
         .route("/staff/complaints/{id}/decision", post(decide))
         .route("/staff/complaints/evidence/{id}", get(staff_download))
 }
@@ -626,45 +629,11 @@ async fn detail_page(
     resp
 }
 
-async fn my_complaint(
+/// One complaint for whoever may see it: the customer who filed it, the merchant it is
+/// against, support staff (`P` decides who gets in; `detail_page` scopes the rest).
+async fn complaint<P: crate::auth::Access>(
     State(state): State<AppState>,
-    user: PageUser<CustomerOnly>,
-    Path(id): Path<String>,
-    Query(vq): Query<ViewQuery>,
-) -> Response {
-    detail_page(
-        &state,
-        &user.ctx,
-        &user.principal,
-        &id,
-        &vq.done,
-        String::new(),
-        StatusCode::OK,
-    )
-    .await
-}
-
-async fn merchant_complaint(
-    State(state): State<AppState>,
-    user: PageUser<MerchantOnly>,
-    Path(id): Path<String>,
-    Query(vq): Query<ViewQuery>,
-) -> Response {
-    detail_page(
-        &state,
-        &user.ctx,
-        &user.principal,
-        &id,
-        &vq.done,
-        String::new(),
-        StatusCode::OK,
-    )
-    .await
-}
-
-async fn agent_complaint(
-    State(state): State<AppState>,
-    user: PageUser<SupportStaff>,
+    user: PageUser<P>,
     Path(id): Path<String>,
     Query(vq): Query<ViewQuery>,
 ) -> Response {
