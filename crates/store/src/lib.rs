@@ -23,6 +23,7 @@ mod sla;
 pub mod testing;
 mod tickets;
 pub mod wallet;
+mod write;
 
 pub use seed::SeedOutcome;
 
@@ -34,7 +35,7 @@ use async_trait::async_trait;
 use domain::repo::{RepoError, Repository};
 use sqlx::AssertSqlSafe;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 use std::sync::{Arc, Once};
 use std::time::Duration;
 
@@ -94,11 +95,36 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     keys: Arc<KeyRing>,
-    /// SQLite: the process's writers take turns here (see `begin_write`).
-    write_turn: Arc<tokio::sync::Mutex<()>>,
+    /// SQLite: the process's writer connection, which writers take turns on and whose
+    /// commits are grouped (see `write`); `None` on PostgreSQL.
+    writer: Option<Arc<write::Writer>>,
 }
 
 static DRIVERS: Once = Once::new();
+
+/// The settings every SQLite connection runs with (the pool's and the writer's).
+async fn sqlite_pragmas(conn: &mut AnyConnection, full_sync: bool) -> Result<(), sqlx::Error> {
+    // WAL lets readers run beside the writer; busy_timeout makes concurrent writers
+    // (other processes on the file) wait instead of failing with SQLITE_BUSY.
+    conn.execute("PRAGMA journal_mode = WAL").await?;
+    conn.execute(if full_sync {
+        "PRAGMA synchronous = FULL"
+    } else {
+        "PRAGMA synchronous = NORMAL"
+    })
+    .await?;
+    conn.execute("PRAGMA foreign_keys = ON").await?;
+    // Deleted and overwritten records (erased customers, values replaced by their
+    // ciphertexts) are zeroed, not left in free pages.
+    conn.execute("PRAGMA secure_delete = ON").await?;
+    conn.execute("PRAGMA busy_timeout = 10000").await?;
+    // 16 MiB of page cache per connection instead of SQLite's 2 MiB: the history indexes
+    // of a busy wallet outgrow 2 MiB quickly. Per connection, so the pool multiplies it:
+    // 64 MiB each made a server with ten connections grow past 580 MiB
+    // (docs/benchmarks.md).
+    conn.execute("PRAGMA cache_size = -16384").await?;
+    Ok(())
+}
 
 impl Store {
     /// Connects (creating the SQLite file if needed) without migrating.
@@ -113,31 +139,14 @@ impl Store {
             }
             _ => options.url.clone(),
         };
-        let sync = if options.sqlite_full_sync {
-            "PRAGMA synchronous = FULL"
-        } else {
-            "PRAGMA synchronous = NORMAL"
-        };
+        let full_sync = options.sqlite_full_sync;
         let pool = AnyPoolOptions::new()
             .max_connections(options.max_connections.max(1))
             .acquire_timeout(Duration::from_secs(10))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
-                        // WAL lets readers run beside the writer; busy_timeout makes concurrent
-                        // writers wait instead of failing with SQLITE_BUSY.
-                        conn.execute("PRAGMA journal_mode = WAL").await?;
-                        conn.execute(sync).await?;
-                        conn.execute("PRAGMA foreign_keys = ON").await?;
-                        // Deleted and overwritten records (erased customers, values
-                        // replaced by their ciphertexts) are zeroed, not left in free pages.
-                        conn.execute("PRAGMA secure_delete = ON").await?;
-                        conn.execute("PRAGMA busy_timeout = 10000").await?;
-                        // 16 MiB of page cache per connection instead of SQLite's 2 MiB: the
-                        // history indexes of a busy wallet outgrow 2 MiB quickly. Per
-                        // connection, so the pool multiplies it: 64 MiB each made a server
-                        // with ten connections grow past 580 MiB (docs/benchmarks.md).
-                        conn.execute("PRAGMA cache_size = -16384").await?;
+                        sqlite_pragmas(conn, full_sync).await?;
                     }
                     Ok(())
                 })
@@ -145,11 +154,22 @@ impl Store {
             .connect(&url)
             .await
             .with_context(|| format!("connecting to the {backend:?} database"))?;
+        let writer = match backend {
+            Backend::Sqlite => {
+                // A connection of its own, beside the pool: SQLite's one writer.
+                let mut conn = AnyConnection::connect(&url)
+                    .await
+                    .context("opening the SQLite writer connection")?;
+                sqlite_pragmas(&mut conn, full_sync).await?;
+                Some(write::Writer::new(conn))
+            }
+            Backend::Postgres => None,
+        };
         Ok(Store {
             pool,
             backend,
             keys: options.keys.clone(),
-            write_turn: Arc::new(tokio::sync::Mutex::new(())),
+            writer,
         })
     }
 

@@ -251,7 +251,7 @@ impl Store {
     /// Sets one encrypted value if it still holds `old` (another node may have rotated it).
     async fn replace_value(
         &self,
-        tx: &mut crate::wallet::WriteTx,
+        tx: &mut crate::write::WriteTx,
         field: Field,
         row_id: &str,
         rid: &str,

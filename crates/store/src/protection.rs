@@ -586,7 +586,7 @@ impl ProtectionRepo for Store {
         user: &UserId,
         hashes: &[String],
     ) -> Result<(), RepoError> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM recovery_codes WHERE user_kind = $1 AND user_id = $2")
             .bind(user_kind(user))
             .bind(user.as_str())
@@ -609,7 +609,7 @@ impl ProtectionRepo for Store {
     }
 
     async fn delete_totp(&self, user: &UserId) -> Result<(), RepoError> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let mut tx = self.begin_write().await?;
         for sql in [
             "DELETE FROM recovery_codes WHERE user_kind = $1 AND user_id = $2",
             "DELETE FROM totp_credentials WHERE user_kind = $1 AND user_id = $2",

@@ -683,7 +683,7 @@ impl Store {
 
     /// Commits and answers with the ticket as the transaction left it.
     async fn commit_with_ticket(
-        mut tx: crate::wallet::WriteTx,
+        mut tx: crate::write::WriteTx,
         id: &str,
     ) -> Result<Ticket, RepoError> {
         let ticket = Self::ticket_on(&mut tx, "id = $1", Bind1::Text(id.to_owned()), "").await?;

@@ -19,7 +19,7 @@ use domain::wallet::{
 };
 use domain::{Currency, Cursor, CustomerId, Limit, MerchantId, Money, Page};
 use sqlx::any::AnyRow;
-use sqlx::{Any, AnyConnection, AssertSqlSafe, Transaction};
+use sqlx::{AnyConnection, AssertSqlSafe};
 use std::collections::HashMap;
 
 /// Wallet account of a customer in a currency.
@@ -145,55 +145,7 @@ pub(crate) struct NewTx<'a> {
     pub(crate) unusual: Option<UnusualRule>,
 }
 
-/// A write transaction; on SQLite it holds the process's write turn until it ends.
-/// Dereferences to the connection, like sqlx's own transaction.
-pub(crate) struct WriteTx {
-    tx: Transaction<'static, Any>,
-    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
-}
-
-impl WriteTx {
-    /// Commits, then gives the turn to the next writer.
-    pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
-    }
-}
-
-impl std::ops::Deref for WriteTx {
-    type Target = AnyConnection;
-    fn deref(&self) -> &AnyConnection {
-        &self.tx
-    }
-}
-
-impl std::ops::DerefMut for WriteTx {
-    fn deref_mut(&mut self) -> &mut AnyConnection {
-        &mut self.tx
-    }
-}
-
 impl Store {
-    /// Opens a write transaction that holds the database's write lock from the start on
-    /// SQLite, so two writers never deadlock upgrading a read lock.
-    ///
-    /// On SQLite the process's writers also queue for their turn in order: SQLite has one
-    /// writer, and a writer that finds the lock taken sleeps in the busy handler (1 to
-    /// 100 ms) instead of starting when the lock is free, which under load made the
-    /// sleeps, not the work, set the pace (docs/benchmarks.md, ticket intake). Other
-    /// processes on the same file still meet the busy handler.
-    pub(crate) async fn begin_write(&self) -> Result<WriteTx, RepoError> {
-        let turn = match self.backend {
-            Backend::Sqlite => Some(self.write_turn.clone().lock_owned().await),
-            Backend::Postgres => None,
-        };
-        let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
-        }
-        .map_err(db_err)?;
-        Ok(WriteTx { tx, _turn: turn })
-    }
-
     /// ` FOR UPDATE SKIP LOCKED` on PostgreSQL, so workers on several nodes each claim
     /// other rows; nothing on SQLite, where the write transaction already excludes others.
     pub(crate) fn skip_locked(&self) -> &'static str {
