@@ -55,16 +55,19 @@ impl Store {
             "INSERT INTO {table} ({key_column}, calendar_id) VALUES ($1, $2) \
              ON CONFLICT ({key_column}) DO UPDATE SET calendar_id = excluded.calendar_id"
         );
+        let mut tx = self.begin_write().await?;
         sqlx::query(AssertSqlSafe(sql))
             .bind(key.to_owned())
             .bind(calendar_id.to_owned())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(|e| match db_err(e) {
                 // The calendar must exist (foreign key).
                 RepoError::Unexpected(_) => RepoError::NotFound,
                 other => other,
             })?;
+        Self::bump_settings_on(&mut tx).await?;
+        tx.commit().await.map_err(db_err)?;
         // Whose calendar changed is a join away; the background job sorts it out.
         let now_us = jiff::Timestamp::now().as_microsecond();
         domain::sla::SlaRepo::mark_sla_dirty(self, None, now_us).await?;
@@ -109,6 +112,7 @@ impl CalendarRepo for Store {
 
     async fn save_calendar(&self, c: &StoredCalendar) -> Result<(), RepoError> {
         let spec = serde_json::to_string(&c.spec).map_err(|e| RepoError::Unexpected(e.into()))?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO business_calendars (id, name, spec, updated_at_us) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (id) DO UPDATE SET name = excluded.name, spec = excluded.spec, updated_at_us = excluded.updated_at_us",
@@ -117,9 +121,11 @@ impl CalendarRepo for Store {
         .bind(c.name.clone())
         .bind(spec)
         .bind(c.updated_at_us)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(db_err)?;
+        Self::bump_settings_on(&mut tx).await?;
+        tx.commit().await.map_err(db_err)?;
         // Due times of the tickets on this calendar follow in the background.
         domain::sla::SlaRepo::mark_sla_dirty(self, Some(&c.id), c.updated_at_us).await?;
         Ok(())

@@ -203,43 +203,6 @@ impl Store {
         Ok(Page { items, next_cursor })
     }
 
-    /// Puts a new ticket in its category's group and, when an agent of the group is
-    /// available, assigns it to the one assigned least recently. Runs inside the
-    /// transaction that creates the ticket, so a ticket is never seen unrouted.
-    pub(super) async fn route_new_ticket(
-        &self,
-        conn: &mut AnyConnection,
-        ticket_id: &str,
-        category: Category,
-        now_us: i64,
-    ) -> Result<(), RepoError> {
-        let row = sqlx::query("SELECT group_id FROM category_groups WHERE category = $1")
-            .bind(category.as_str())
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(db_err)?;
-        let Some(row) = row else { return Ok(()) };
-        let group: String = col(&row, "group_id")?;
-        sqlx::query("UPDATE tickets SET group_id = $1 WHERE id = $2")
-            .bind(group.clone())
-            .bind(ticket_id.to_owned())
-            .execute(&mut *conn)
-            .await
-            .map_err(db_err)?;
-        let system = Actor::system();
-        Self::insert_event(conn, ticket_id, &system, "group_id", "", &group, now_us).await?;
-        if let Some(agent) = self.next_agent(conn, &group, now_us).await? {
-            sqlx::query("UPDATE tickets SET assignee_id = $1 WHERE id = $2")
-                .bind(agent.clone())
-                .bind(ticket_id.to_owned())
-                .execute(&mut *conn)
-                .await
-                .map_err(db_err)?;
-            Self::insert_event(conn, ticket_id, &system, "assignee_id", "", &agent, now_us).await?;
-        }
-        Ok(())
-    }
-
     /// The group's available agent assigned least recently, stamped as assigned now.
     ///
     /// Every availability row of the group is locked first (PostgreSQL `FOR UPDATE`, in id
@@ -248,7 +211,7 @@ impl Store {
     /// one committed them, so two tickets at once never pick by stale data. The stamp is
     /// kept above every stamp of the group: a transaction that read its clock before
     /// waiting must not put its agent behind one assigned earlier.
-    async fn next_agent(
+    pub(super) async fn next_agent(
         &self,
         conn: &mut AnyConnection,
         group: &str,
@@ -538,8 +501,8 @@ impl ConsoleRepo for Store {
         Self::insert_event(&mut tx, &target.id, actor, "merged_from", "", &from, now_us).await?;
         Self::touch(&mut tx, &target.id, now_us).await?;
         // The duplicate's clocks stop with it; the kept ticket's thread grew.
-        crate::sla::recompute_on(&mut tx, &source.id, now_us).await?;
-        crate::sla::recompute_on(&mut tx, &target.id, now_us).await?;
+        self.recompute_sla_on(&mut tx, &source.id, now_us).await?;
+        self.recompute_sla_on(&mut tx, &target.id, now_us).await?;
         Self::commit_with_ticket(tx, &target.id).await
     }
 
@@ -572,7 +535,10 @@ impl ConsoleRepo for Store {
             None => sqlx::query("DELETE FROM category_groups WHERE category = $1")
                 .bind(category.as_str()),
         };
-        q.execute(&self.pool).await.map_err(db_err)?;
+        let mut tx = self.begin_write().await?;
+        q.execute(&mut *tx).await.map_err(db_err)?;
+        Self::bump_settings_on(&mut tx).await?;
+        tx.commit().await.map_err(db_err)?;
         Ok(())
     }
 

@@ -21,6 +21,7 @@ mod seed;
 mod sessions;
 mod sla;
 pub mod testing;
+mod ticket_settings;
 mod tickets;
 pub mod wallet;
 mod write;
@@ -98,9 +99,34 @@ pub struct Store {
     /// SQLite: the process's writer connection, which writers take turns on and whose
     /// commits are grouped (see `write`); `None` on PostgreSQL.
     writer: Option<Arc<write::Writer>>,
+    /// The ticket settings last read (see `ticket_settings`).
+    settings: ticket_settings::SettingsCache,
 }
 
 static DRIVERS: Once = Once::new();
+
+/// The VALUES list of a multi-row insert: `shape` (one row, its bound values written `?`)
+/// repeated `rows` times, the marks numbered `$1, $2, …` across the rows in order. The
+/// shape is a constant of the caller: it must hold no `?` other than the marks.
+pub(crate) fn value_rows(shape: &str, rows: usize) -> String {
+    let mut n = 0;
+    let mut out = String::new();
+    for i in 0..rows {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        for ch in shape.chars() {
+            if ch == '?' {
+                n += 1;
+                out.push('$');
+                out.push_str(&n.to_string());
+            } else {
+                out.push(ch);
+            }
+        }
+    }
+    out
+}
 
 /// The settings every SQLite connection runs with (the pool's and the writer's).
 async fn sqlite_pragmas(conn: &mut AnyConnection, full_sync: bool) -> Result<(), sqlx::Error> {
@@ -170,6 +196,7 @@ impl Store {
             backend,
             keys: options.keys.clone(),
             writer,
+            settings: Default::default(),
         })
     }
 

@@ -615,7 +615,7 @@ impl PrivacyRepo for Store {
         .map_err(db_err)?;
         for row in &changed {
             let ticket: String = col(row, "id")?;
-            crate::sla::recompute_on(&mut tx, &ticket, now_us).await?;
+            self.recompute_sla_on(&mut tx, &ticket, now_us).await?;
         }
         // Caller numbers of their calls and call-backs, and replies still waiting to go
         // to a platform (which would need the identity just erased).

@@ -5,12 +5,11 @@
 
 use crate::{Store, col, db_err};
 use async_trait::async_trait;
-use domain::calendar::{BusinessCalendar, CalendarSpec};
+use domain::calendar::CalendarSpec;
 use domain::repo::RepoError;
 use domain::sla::{
     ScheduledEvent, SlaActivity, SlaConditions, SlaEvent, SlaEventKind, SlaFiring, SlaPolicy,
-    SlaRepo, SlaSubject, SlaTarget, SlaTargets, TargetCycle, TicketSla, evaluate, scheduled_events,
-    select_policy,
+    SlaRepo, SlaSubject, SlaTarget, SlaTargets, TargetCycle, TicketSla,
 };
 use domain::ticket::Actor;
 use domain::ticket::{ActorKind, Category, Channel, NewMessage, Priority, Visibility};
@@ -103,7 +102,7 @@ fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
-async fn policies_on(conn: &mut AnyConnection) -> Result<Vec<SlaPolicy>, RepoError> {
+pub(crate) async fn policies_on(conn: &mut AnyConnection) -> Result<Vec<SlaPolicy>, RepoError> {
     let sql = format!("SELECT {POLICY_COLUMNS} FROM sla_policies ORDER BY position, id");
     sqlx::query(AssertSqlSafe(sql))
         .fetch_all(&mut *conn)
@@ -114,88 +113,61 @@ async fn policies_on(conn: &mut AnyConnection) -> Result<Vec<SlaPolicy>, RepoErr
         .collect()
 }
 
-/// The calendar a ticket follows: its customer's region's, else its channel's default.
-async fn calendar_on(
-    conn: &mut AnyConnection,
-    customer_id: Option<&str>,
-    channel: &str,
-) -> Result<Option<(String, CalendarSpec)>, RepoError> {
-    let row = sqlx::query(
-        "SELECT b.id, b.spec FROM business_calendars b WHERE b.id = COALESCE(\
-         (SELECT rc.calendar_id FROM customers c JOIN region_calendars rc ON rc.region_id = c.region_id WHERE c.id = $1), \
-         (SELECT cc.calendar_id FROM channel_calendars cc WHERE cc.channel = $2))",
-    )
-    .bind(customer_id.map(str::to_owned))
-    .bind(channel.to_owned())
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(db_err)?;
-    let Some(row) = row else { return Ok(None) };
-    let spec: String = col(&row, "spec")?;
-    let spec: CalendarSpec = serde_json::from_str(&spec).map_err(|_| corrupt("calendar"))?;
-    Ok(Some((col(&row, "id")?, spec)))
-}
-
-/// Recomputes one ticket's SLA on `conn`, which must hold the ticket's row (inside the
-/// transaction of the change, or of the recompute job): picks the policy and calendar,
-/// replays the history, writes the due times and reschedules the pending events.
-pub(crate) async fn recompute_on(
-    conn: &mut AnyConnection,
-    ticket_id: &str,
-    now_us: i64,
-) -> Result<(), RepoError> {
-    let row = sqlx::query(
-        "SELECT customer_id, channel, category, priority, tags, created_at_us FROM tickets WHERE id = $1",
-    )
-    .bind(ticket_id.to_owned())
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(db_err)?
-    .ok_or(RepoError::NotFound)?;
-    let channel: String = col(&row, "channel")?;
-    let customer: Option<String> = col(&row, "customer_id")?;
-    let created_at_us: i64 = col(&row, "created_at_us")?;
-    let subject = SlaSubject {
-        category: Category::parse(&col::<String>(&row, "category")?)
-            .ok_or_else(|| corrupt("category"))?,
-        priority: Priority::parse(&col::<String>(&row, "priority")?)
-            .ok_or_else(|| corrupt("priority"))?,
-        channel: Channel::parse(&channel).ok_or_else(|| corrupt("channel"))?,
-        tags: serde_json::from_str(&col::<String>(&row, "tags")?).map_err(|_| corrupt("tags"))?,
-    };
-    let policies = policies_on(conn).await?;
-    let policy = select_policy(&policies, &subject);
-    let calendar = calendar_on(conn, customer.as_deref(), &channel).await?;
-    let calendar_id = calendar.as_ref().map(|(id, _)| id.clone());
-    let cycles = match policy {
-        Some(p) => {
-            // Without a calendar the clock runs around the clock.
-            let spec = calendar
-                .map(|(_, spec)| spec)
-                .unwrap_or_else(|| CalendarSpec::always_open("UTC"));
-            let cal = BusinessCalendar::new(spec).map_err(|_| corrupt("calendar"))?;
-            let acts = activities_on(conn, ticket_id).await?;
-            evaluate(p, created_at_us, &acts, &cal)
-        }
-        None => Vec::new(),
-    };
-    let events = scheduled_events(&cycles);
-    let sla = TicketSla::from_cycles(policy.map(|p| p.id.clone()), calendar_id, cycles);
-    sqlx::query(
-        "UPDATE tickets SET calendar_id = $1, first_response_due_us = $2, next_response_due_us = $3, resolution_due_us = $4, next_due_us = $5, sla_policy_id = $6, sla_cycles = $7 WHERE id = $8",
-    )
-    .bind(sla.calendar_id.clone())
-    .bind(sla.first_response_due_us)
-    .bind(sla.next_response_due_us)
-    .bind(sla.resolution_due_us)
-    .bind(sla.next_due_us)
-    .bind(sla.policy_id.clone())
-    .bind(serde_json::to_string(&sla.cycles).map_err(json_err)?)
-    .bind(ticket_id.to_owned())
-    .execute(&mut *conn)
-    .await
-    .map_err(db_err)?;
-    reschedule_events(conn, ticket_id, &events, now_us).await
+impl Store {
+    /// Recomputes one ticket's SLA on `conn`, which must hold the ticket's row (inside the
+    /// transaction of the change, or of the recompute job): picks the policy and calendar,
+    /// replays the history, writes the due times and reschedules the pending events.
+    pub(crate) async fn recompute_sla_on(
+        &self,
+        conn: &mut AnyConnection,
+        ticket_id: &str,
+        now_us: i64,
+    ) -> Result<(), RepoError> {
+        let row = sqlx::query(
+            "SELECT t.channel, t.category, t.priority, t.tags, t.created_at_us, c.region_id \
+             FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id WHERE t.id = $1",
+        )
+        .bind(ticket_id.to_owned())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?
+        .ok_or(RepoError::NotFound)?;
+        let region: Option<String> = col(&row, "region_id")?;
+        let created_at_us: i64 = col(&row, "created_at_us")?;
+        let subject = SlaSubject {
+            category: Category::parse(&col::<String>(&row, "category")?)
+                .ok_or_else(|| corrupt("category"))?,
+            priority: Priority::parse(&col::<String>(&row, "priority")?)
+                .ok_or_else(|| corrupt("priority"))?,
+            channel: Channel::parse(&col::<String>(&row, "channel")?)
+                .ok_or_else(|| corrupt("channel"))?,
+            tags: serde_json::from_str(&col::<String>(&row, "tags")?)
+                .map_err(|_| corrupt("tags"))?,
+        };
+        let settings = self.current_ticket_settings_on(conn).await?;
+        // The history is only read when a policy applies: without one there is no clock.
+        let acts = if settings.has_policy(&subject) {
+            activities_on(conn, ticket_id).await?
+        } else {
+            Vec::new()
+        };
+        let (sla, events) = settings.sla(&subject, region.as_deref(), created_at_us, &acts)?;
+        sqlx::query(
+            "UPDATE tickets SET calendar_id = $1, first_response_due_us = $2, next_response_due_us = $3, resolution_due_us = $4, next_due_us = $5, sla_policy_id = $6, sla_cycles = $7 WHERE id = $8",
+        )
+        .bind(sla.calendar_id.clone())
+        .bind(sla.first_response_due_us)
+        .bind(sla.next_response_due_us)
+        .bind(sla.resolution_due_us)
+        .bind(sla.next_due_us)
+        .bind(sla.policy_id.clone())
+        .bind(serde_json::to_string(&sla.cycles).map_err(json_err)?)
+        .bind(ticket_id.to_owned())
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+        reschedule_events(conn, ticket_id, &events, now_us).await
+    }
 }
 
 /// The status changes and public messages of a ticket.
@@ -293,15 +265,40 @@ async fn reschedule_events(
             Some(_) => {}
         }
     }
-    for w in wanted {
-        let known = existing.iter().any(|(_, target, kind, cycle, ..)| {
-            w.target.as_str() == target && w.kind.as_str() == kind && w.cycle_started_us == *cycle
-        });
-        if !known {
-            sqlx::query(
-                "INSERT INTO sla_events (id, ticket_id, target, cycle_start_us, kind, fire_at_us, due_at_us, state, claimed_by, claim_until_us, attempts, outcome, done_at_us, created_at_us) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', NULL, NULL, 0, NULL, NULL, $8)",
-            )
+    let new: Vec<ScheduledEvent> = wanted
+        .iter()
+        .filter(|w| {
+            !existing.iter().any(|(_, target, kind, cycle, ..)| {
+                w.target.as_str() == target
+                    && w.kind.as_str() == kind
+                    && w.cycle_started_us == *cycle
+            })
+        })
+        .cloned()
+        .collect();
+    insert_sla_events(conn, ticket_id, &new, now_us).await
+}
+
+/// Inserts pending SLA events of a ticket, in one statement.
+pub(crate) async fn insert_sla_events(
+    conn: &mut AnyConnection,
+    ticket_id: &str,
+    events: &[ScheduledEvent],
+    now_us: i64,
+) -> Result<(), RepoError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT INTO sla_events (id, ticket_id, target, cycle_start_us, kind, fire_at_us, due_at_us, state, claimed_by, claim_until_us, attempts, outcome, done_at_us, created_at_us) VALUES {}",
+        crate::value_rows(
+            "(?, ?, ?, ?, ?, ?, ?, 'pending', NULL, NULL, 0, NULL, NULL, ?)",
+            events.len()
+        )
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    for w in events {
+        q = q
             .bind(new_id())
             .bind(ticket_id.to_owned())
             .bind(w.target.as_str())
@@ -309,12 +306,9 @@ async fn reschedule_events(
             .bind(w.kind.as_str())
             .bind(w.fire_at_us)
             .bind(w.due_at_us)
-            .bind(now_us)
-            .execute(&mut *conn)
-            .await
-            .map_err(db_err)?;
-        }
+            .bind(now_us);
     }
+    q.execute(&mut *conn).await.map_err(db_err)?;
     Ok(())
 }
 
@@ -386,7 +380,7 @@ impl Store {
     ) -> Result<(), RepoError> {
         let mut tx = self.begin_write().await?;
         if self.lock_ticket_row(&mut tx, ticket_id).await? {
-            recompute_on(&mut tx, ticket_id, now_us).await?;
+            self.recompute_sla_on(&mut tx, ticket_id, now_us).await?;
         }
         sqlx::query("DELETE FROM sla_dirty WHERE ticket_id = $1 AND version = $2")
             .bind(ticket_id.to_owned())
@@ -435,6 +429,7 @@ impl SlaRepo for Store {
                 .await
                 .map_err(db_err)?;
         }
+        Self::bump_settings_on(&mut tx).await?;
         // Only marked here: the recompute runs in the background, not on this request.
         let marked = Self::mark_dirty_on(&mut tx, None, now_us).await?;
         tx.commit().await.map_err(db_err)?;
@@ -606,7 +601,7 @@ impl SlaRepo for Store {
                     .map_err(db_err)?;
                 Self::insert_event(&mut tx, &ticket_id, &actor, "tags", &old, &new, now_us).await?;
                 // A tag can be a customer segment: the policy may change with it.
-                recompute_on(&mut tx, &ticket_id, now_us).await?;
+                self.recompute_sla_on(&mut tx, &ticket_id, now_us).await?;
             }
         }
         sqlx::query(

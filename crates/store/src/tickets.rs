@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use domain::repo::{
     CallOutcome, ContactIdentity, Deflection, Delivery, MessageOutcome, RepoError, TicketRepo,
 };
+use domain::sla::{SlaActivity, SlaSubject};
 use domain::ticket::{
     Actor, ActorKind, Attachment, CallEvent, CallLog, CallState, Category, Channel, Contact,
     DeliveryOutcome, DeliveryState, LinkKind, MAX_DELIVERY_ATTEMPTS, NewMessage, NewTicket,
@@ -32,6 +33,16 @@ const CONTACT_COLUMNS: &str =
 
 fn corrupt(what: &str) -> RepoError {
     RepoError::Unexpected(anyhow::anyhow!("stored ticket data {what} is not valid"))
+}
+
+/// Who a new ticket is from, as its row records them.
+struct RequesterParts {
+    customer_id: Option<String>,
+    contact_id: Option<String>,
+    /// The requester's name as the ticket shows it.
+    name: String,
+    /// The customer's region (their calendar), if the requester is a customer.
+    region: Option<String>,
 }
 
 /// A column holding a closed set's stored name (`"open"`, `"messenger"`), parsed.
@@ -283,6 +294,37 @@ impl Store {
         Ok(())
     }
 
+    /// Inserts several history rows at `at_us` in one statement, in order (ids are
+    /// time-ordered, so the history reads back in this order).
+    pub(crate) async fn insert_history(
+        conn: &mut AnyConnection,
+        ticket_id: &str,
+        rows: &[(&Actor, &str, String)],
+        at_us: i64,
+    ) -> Result<(), RepoError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
+            "INSERT INTO ticket_events (id, ticket_id, actor_kind, actor_id, actor_name, field, old_value, new_value, at_us) VALUES {}",
+            crate::value_rows("(?, ?, ?, ?, ?, ?, '', ?, ?)", rows.len())
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (actor, field, value) in rows {
+            q = q
+                .bind(new_id())
+                .bind(ticket_id.to_owned())
+                .bind(actor.kind.as_str())
+                .bind(actor.id.clone())
+                .bind(actor.name.clone())
+                .bind((*field).to_owned())
+                .bind(value.clone())
+                .bind(at_us);
+        }
+        q.execute(&mut *conn).await.map_err(db_err)?;
+        Ok(())
+    }
+
     /// Inserts a message with its attachments and, when it goes to a platform, its
     /// outbox row. A repeated external id surfaces as `Conflict`.
     pub(crate) async fn insert_message(
@@ -392,45 +434,61 @@ impl Store {
         }))
     }
 
-    async fn next_ticket_number(&self, conn: &mut AnyConnection) -> Result<i64, RepoError> {
+    /// The next ticket number, and the ticket settings' version read on the same
+    /// statement (one round trip fewer in the intake's write turn).
+    async fn next_ticket_number(&self, conn: &mut AnyConnection) -> Result<(i64, i64), RepoError> {
         let sql = match self.backend {
-            Backend::Postgres => "SELECT nextval('ticket_numbers') AS n",
+            Backend::Postgres => {
+                "SELECT nextval('ticket_numbers') AS n, (SELECT value FROM settings_version WHERE id = 1) AS v"
+            }
             Backend::Sqlite => {
-                "UPDATE counters SET value = value + 1 WHERE name = 'ticket_number' RETURNING value AS n"
+                "UPDATE counters SET value = value + 1 WHERE name = 'ticket_number' RETURNING value AS n, (SELECT value FROM settings_version WHERE id = 1) AS v"
             }
         };
         let row = sqlx::query(sql)
             .fetch_one(&mut *conn)
             .await
             .map_err(db_err)?;
-        col(&row, "n")
+        Ok((col(&row, "n")?, col(&row, "v")?))
     }
 
     async fn requester_parts(
         conn: &mut AnyConnection,
         requester: &Requester,
-    ) -> Result<(Option<String>, Option<String>, String), RepoError> {
+    ) -> Result<RequesterParts, RepoError> {
         match requester {
             Requester::Customer(id) => {
-                let row = sqlx::query("SELECT display_name FROM customers WHERE id = $1")
-                    .bind(id.to_string())
-                    .fetch_optional(&mut *conn)
-                    .await
-                    .map_err(db_err)?
-                    .ok_or(RepoError::NotFound)?;
-                Ok((Some(id.to_string()), None, col(&row, "display_name")?))
-            }
-            Requester::Contact(contact) => {
                 let row =
-                    sqlx::query("SELECT display_name, customer_id FROM contacts WHERE id = $1")
-                        .bind(contact.clone())
+                    sqlx::query("SELECT display_name, region_id FROM customers WHERE id = $1")
+                        .bind(id.to_string())
                         .fetch_optional(&mut *conn)
                         .await
                         .map_err(db_err)?
                         .ok_or(RepoError::NotFound)?;
+                Ok(RequesterParts {
+                    customer_id: Some(id.to_string()),
+                    contact_id: None,
+                    name: col(&row, "display_name")?,
+                    region: col(&row, "region_id")?,
+                })
+            }
+            Requester::Contact(contact) => {
+                let row = sqlx::query(
+                    "SELECT c.display_name, c.customer_id, cu.region_id FROM contacts c \
+                     LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.id = $1",
+                )
+                .bind(contact.clone())
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(db_err)?
+                .ok_or(RepoError::NotFound)?;
                 // A contact already identified as a customer files as that customer.
-                let customer: Option<String> = col(&row, "customer_id")?;
-                Ok((customer, Some(contact.clone()), col(&row, "display_name")?))
+                Ok(RequesterParts {
+                    customer_id: col(&row, "customer_id")?,
+                    contact_id: Some(contact.clone()),
+                    name: col(&row, "display_name")?,
+                    region: col(&row, "region_id")?,
+                })
             }
         }
     }
@@ -450,27 +508,20 @@ impl Store {
         // index takes its place in the unique (channel, external_id) key.
         let id = new_id();
         let index = contact_index(keys, identity.channel, &identity.external_id);
-        sqlx::query(
-            "INSERT INTO contacts (id, channel, external_id, external_ref, display_name, email, phone, customer_id, created_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (channel, external_id) DO UPDATE SET customer_id = COALESCE(contacts.customer_id, excluded.customer_id)",
-        )
-        .bind(id.clone())
-        .bind(identity.channel.as_str())
-        .bind(index.clone())
-        .bind(keys.encrypt(Field::CONTACT_EXTERNAL, &id, &identity.external_id)?)
-        .bind(identity.display_name.clone())
-        .bind(keys.encrypt_opt(Field::CONTACT_EMAIL, &id, identity.email.as_deref())?)
-        .bind(keys.encrypt_opt(Field::CONTACT_PHONE, &id, identity.phone.as_deref())?)
-        .bind(customer)
-        .bind(now_us)
-        .execute(&mut *conn)
-        .await
-        .map_err(db_err)?;
+        // The upsert always updates on conflict, so RETURNING gives the row either way.
         let sql = format!(
-            "SELECT {CONTACT_COLUMNS} FROM contacts WHERE channel = $1 AND external_id = $2"
+            "INSERT INTO contacts (id, channel, external_id, external_ref, display_name, email, phone, customer_id, created_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (channel, external_id) DO UPDATE SET customer_id = COALESCE(contacts.customer_id, excluded.customer_id) RETURNING {CONTACT_COLUMNS}"
         );
         let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(id.clone())
             .bind(identity.channel.as_str())
             .bind(index)
+            .bind(keys.encrypt(Field::CONTACT_EXTERNAL, &id, &identity.external_id)?)
+            .bind(identity.display_name.clone())
+            .bind(keys.encrypt_opt(Field::CONTACT_EMAIL, &id, identity.email.as_deref())?)
+            .bind(keys.encrypt_opt(Field::CONTACT_PHONE, &id, identity.phone.as_deref())?)
+            .bind(customer)
+            .bind(now_us)
             .fetch_one(&mut *conn)
             .await
             .map_err(db_err)?;
@@ -485,47 +536,102 @@ impl Store {
     ) -> Result<MessageOutcome, RepoError> {
         let mut tx = self.begin_write().await?;
         let outcome = self
-            .create_ticket_in(&mut tx, new, delivery, None, now_us)
+            .create_ticket_in(&mut tx, new, delivery, None, None, now_us)
             .await?;
         tx.commit().await.map_err(db_err)?;
         Ok(outcome)
     }
 
     /// Writes a new ticket with its first message inside the caller's transaction; a
-    /// guest's key hash, when given, is stored with it.
+    /// guest's key hash, when given, is stored with it. `requester` is the requester as
+    /// already read in this transaction, if it was.
+    ///
+    /// The group, assignee and SLA are decided before the ticket is written, so its row is
+    /// written once (each later update would move it in the queue indexes again), and the
+    /// row comes back from the insert itself.
     async fn create_ticket_in(
         &self,
         tx: &mut AnyConnection,
         new: &NewTicket,
         delivery: Option<&Delivery>,
         guest_key_hash: Option<&str>,
+        requester: Option<RequesterParts>,
         now_us: i64,
     ) -> Result<MessageOutcome, RepoError> {
-        let (customer_id, contact_id, name) =
-            Self::requester_parts(&mut *tx, &new.requester).await?;
-        let number = self.next_ticket_number(&mut *tx).await?;
+        let who = match requester {
+            Some(parts) => parts,
+            None => Self::requester_parts(&mut *tx, &new.requester).await?,
+        };
+        let (number, version) = self.next_ticket_number(&mut *tx).await?;
+        let settings = self.ticket_settings_on(&mut *tx, version).await?;
         let id = new_id();
-        sqlx::query(
-            "INSERT INTO tickets (id, number, customer_id, contact_id, requester_name, channel, category, subject, status, priority, group_id, assignee_id, tags, locale, reported_at_us, reported_amount_minor, rating_score, rating_comment, rated_at_us, created_at_us, updated_at_us, solved_at_us, guest_key_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'new', $9, NULL, NULL, $10, $11, $12, $13, NULL, NULL, NULL, $14, $14, NULL, $15)",
-        )
-        .bind(id.clone())
-        .bind(number)
-        .bind(customer_id)
-        .bind(contact_id)
-        .bind(name)
-        .bind(new.channel.as_str())
-        .bind(new.category.as_str())
-        .bind(new.subject.clone())
-        .bind(new.priority.as_str())
-        .bind(json_tags(&new.tags)?)
-        .bind(new.locale.tag())
-        .bind(new.reported.at_us)
-        .bind(new.reported.amount_minor)
-        .bind(now_us)
-        .bind(guest_key_hash.map(str::to_owned))
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        let m = &new.first_message;
+        let actor = Actor {
+            kind: m.author_kind,
+            id: m.author_id.clone(),
+            name: m.author_name.clone(),
+        };
+        let system = Actor::system();
+        let mut history = vec![(&actor, "status", "new".to_owned())];
+        // Routed in the transaction that creates the ticket: never seen unrouted.
+        let group = settings.route(new.category).map(str::to_owned);
+        let assignee = match &group {
+            Some(g) => self.next_agent(&mut *tx, g, now_us).await?,
+            None => None,
+        };
+        if let Some(g) = &group {
+            history.push((&system, "group_id", g.clone()));
+        }
+        if let Some(a) = &assignee {
+            history.push((&system, "assignee_id", a.clone()));
+        }
+        // The history the SLA replays, as the rows below will hold it.
+        let activities: Vec<SlaActivity> = [
+            SlaActivity::from_history("status", "new", now_us),
+            SlaActivity::from_message(m.author_kind, m.visibility, now_us),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let subject = SlaSubject {
+            category: new.category,
+            priority: new.priority,
+            channel: new.channel,
+            tags: new.tags.clone(),
+        };
+        let (sla, events) = settings.sla(&subject, who.region.as_deref(), now_us, &activities)?;
+        let sql = format!(
+            "INSERT INTO tickets (id, number, customer_id, contact_id, requester_name, channel, category, subject, status, priority, group_id, assignee_id, tags, locale, reported_at_us, reported_amount_minor, rating_score, rating_comment, rated_at_us, created_at_us, updated_at_us, solved_at_us, guest_key_hash, calendar_id, first_response_due_us, next_response_due_us, resolution_due_us, next_due_us, sla_policy_id, sla_cycles) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'new', $9, $10, $11, $12, $13, $14, $15, NULL, NULL, NULL, $16, $16, NULL, $17, $18, $19, $20, $21, $22, $23, $24) RETURNING {TICKET_COLUMNS}"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(id.clone())
+            .bind(number)
+            .bind(who.customer_id)
+            .bind(who.contact_id)
+            .bind(who.name)
+            .bind(new.channel.as_str())
+            .bind(new.category.as_str())
+            .bind(new.subject.clone())
+            .bind(new.priority.as_str())
+            .bind(group)
+            .bind(assignee)
+            .bind(json_tags(&new.tags)?)
+            .bind(new.locale.tag())
+            .bind(new.reported.at_us)
+            .bind(new.reported.amount_minor)
+            .bind(now_us)
+            .bind(guest_key_hash.map(str::to_owned))
+            .bind(sla.calendar_id.clone())
+            .bind(sla.first_response_due_us)
+            .bind(sla.next_response_due_us)
+            .bind(sla.resolution_due_us)
+            .bind(sla.next_due_us)
+            .bind(sla.policy_id.clone())
+            .bind(serde_json::to_string(&sla.cycles).map_err(|e| RepoError::Unexpected(e.into()))?)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err)?;
         for link in &new.links {
             sqlx::query(
                 "INSERT INTO ticket_links (ticket_id, kind, record_id, created_at_us) VALUES ($1, $2, $3, $4)",
@@ -538,18 +644,13 @@ impl Store {
             .await
             .map_err(db_err)?;
         }
-        let m = &new.first_message;
-        let actor = Actor {
-            kind: m.author_kind,
-            id: m.author_id.clone(),
-            name: m.author_name.clone(),
-        };
-        Self::insert_event(&mut *tx, &id, &actor, "status", "", "new", now_us).await?;
+        Self::insert_history(&mut *tx, &id, &history, now_us).await?;
         let message = Self::insert_message(&self.keys, &mut *tx, &id, m, delivery, now_us).await?;
-        self.route_new_ticket(&mut *tx, &id, new.category, now_us)
-            .await?;
-        crate::sla::recompute_on(&mut *tx, &id, now_us).await?;
-        let ticket = Self::ticket_on(&mut *tx, "id = $1", Bind1::Text(id), "").await?;
+        crate::sla::insert_sla_events(&mut *tx, &id, &events, now_us).await?;
+        // The links as `links_of` orders them: all written now, so by record id.
+        let mut links = new.links.clone();
+        links.sort_by(|a, b| a.record_id.cmp(&b.record_id));
+        let ticket = ticket_from_row(&row, links)?;
         Ok(MessageOutcome {
             message,
             ticket,
@@ -578,7 +679,7 @@ impl Store {
         };
         self.set_ticket_status(&mut tx, &ticket, status, &actor, now_us)
             .await?;
-        crate::sla::recompute_on(&mut tx, ticket_id, now_us).await?;
+        self.recompute_sla_on(&mut tx, ticket_id, now_us).await?;
         let ticket =
             Self::ticket_on(&mut tx, "id = $1", Bind1::Text(ticket_id.to_owned()), "").await?;
         tx.commit().await.map_err(db_err)?;
@@ -762,8 +863,16 @@ impl TicketRepo for Store {
         let mut new = new.clone();
         new.requester = Requester::Contact(contact.id.clone());
         new.first_message.author_id = contact.id.clone();
+        // A contact not yet identified as a customer is the requester as it stands; one
+        // that was identified files as the customer, read with their region.
+        let requester = contact.customer_id.is_none().then(|| RequesterParts {
+            customer_id: None,
+            contact_id: Some(contact.id.clone()),
+            name: contact.display_name.clone(),
+            region: None,
+        });
         let outcome = self
-            .create_ticket_in(&mut tx, &new, None, Some(key_hash), now_us)
+            .create_ticket_in(&mut tx, &new, None, Some(key_hash), requester, now_us)
             .await?;
         tx.commit().await.map_err(db_err)?;
         Ok((contact, outcome))
@@ -845,7 +954,7 @@ impl TicketRepo for Store {
             )
             .await?;
             // The customer's region may bring another calendar.
-            crate::sla::recompute_on(&mut tx, &id, now_us).await?;
+            self.recompute_sla_on(&mut tx, &id, now_us).await?;
         }
         tx.commit().await.map_err(db_err)?;
         Ok(rows.len() as u64)
@@ -1116,7 +1225,7 @@ impl TicketRepo for Store {
             self.set_ticket_status(&mut tx, &t, status, actor, now_us)
                 .await?;
         }
-        crate::sla::recompute_on(&mut tx, ticket_id, now_us).await?;
+        self.recompute_sla_on(&mut tx, ticket_id, now_us).await?;
         Self::commit_with_ticket(tx, ticket_id).await
     }
 

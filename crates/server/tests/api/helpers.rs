@@ -34,6 +34,8 @@ pub struct TestApp {
     pub state: AppState,
     pub store: Store,
     pub accounts: Accounts,
+    /// The test's database, for a second node on it.
+    pub url: String,
 }
 
 /// A parsed answer.
@@ -151,7 +153,7 @@ pub async fn spawn_app_with(mut config: Config) -> TestApp {
     // Tests need no protection from power loss: skip the per-commit fsync.
     let store = Store::open(&StoreOptions {
         sqlite_full_sync: false,
-        ..StoreOptions::new(url, 5)
+        ..StoreOptions::new(url.clone(), 5)
     })
     .await
     .unwrap();
@@ -252,6 +254,7 @@ pub async fn spawn_app_with(mut config: Config) -> TestApp {
         state,
         store,
         accounts,
+        url,
     }
 }
 

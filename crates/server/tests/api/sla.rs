@@ -32,6 +32,11 @@ fn rfc(us: i64) -> String {
 /// Monday to Friday 08:00–17:00 in Jakarta, closed on New Year's Day 2027 (a Friday),
 /// for Jakarta customers.
 async fn office(app: &TestApp, holidays: Vec<Holiday>) {
+    office_on(&app.store, holidays).await;
+}
+
+/// [`office`] saved through `store` (any node).
+async fn office_on(store: &store::Store, holidays: Vec<Holiday>) {
     let spec = CalendarSpec {
         time_zone: "Asia/Jakarta".into(),
         intervals: (0..5)
@@ -44,7 +49,7 @@ async fn office(app: &TestApp, holidays: Vec<Holiday>) {
         holidays,
         workdays: Vec::new(),
     };
-    app.store
+    store
         .save_calendar(&StoredCalendar {
             id: "jakarta".into(),
             name: "Jakarta office".into(),
@@ -53,7 +58,7 @@ async fn office(app: &TestApp, holidays: Vec<Holiday>) {
         })
         .await
         .unwrap();
-    app.store
+    store
         .set_region_calendar(RegionId::from_string("id-jakarta").as_str(), "jakarta")
         .await
         .unwrap();
@@ -737,4 +742,68 @@ async fn the_dashboard_counts_targets_met_missed_and_still_running() {
             .iter()
             .all(|t| t.met + t.missed + t.running == 0)
     );
+}
+
+/// Nodes keep the ticket settings (policies, calendars, routes) in memory: a change saved
+/// through another node on the same database applies to the very next ticket here, and
+/// a new ticket's row is what reading it back gives.
+#[tokio::test]
+async fn settings_saved_by_another_node_apply_to_the_next_ticket_here() {
+    let app = spawn_app().await;
+    // This node reads the (empty) settings: no policy, calendar or route.
+    let before = ticket_at(&app, wib(2027, 1, 4, 9, 0), Priority::Normal).await;
+    assert_eq!(before.sla.policy_id, None);
+    assert_eq!(before.sla.calendar_id, None);
+    assert_eq!(before.group_id, None);
+
+    let other = store::Store::open(&store::StoreOptions {
+        sqlite_full_sync: false,
+        ..store::StoreOptions::new(app.url.clone(), 2)
+    })
+    .await
+    .unwrap();
+    office_on(&other, new_year()).await;
+    other
+        .save_sla_policies(
+            &[domain::sla::SlaPolicy {
+                id: "normal".into(),
+                name: "Normal".into(),
+                conditions: Default::default(),
+                targets: domain::sla::SlaTargets {
+                    first_response_minutes: Some(240),
+                    ..Default::default()
+                },
+                warn_before_minutes: 30,
+                escalate_after_minutes: 60,
+            }],
+            server::now_us(),
+        )
+        .await
+        .unwrap();
+    domain::console::ConsoleRepo::set_category_group(
+        &other,
+        Category::FailedTransaction,
+        Some(&app.accounts.group.id),
+    )
+    .await
+    .unwrap();
+
+    let after = ticket_at(&app, wib(2027, 1, 4, 9, 0), Priority::Normal).await;
+    assert_eq!(after.sla.policy_id.as_deref(), Some("normal"));
+    assert_eq!(after.sla.calendar_id.as_deref(), Some("jakarta"));
+    assert_eq!(
+        after.sla.first_response_due_us,
+        Some(wib(2027, 1, 4, 13, 0))
+    );
+    assert_eq!(after.group_id.as_ref(), Some(&app.accounts.group.id));
+    assert_eq!(app.store.ticket(&after.id).await.unwrap(), after);
+    let events = app.store.ticket_sla_events(&after.id).await.unwrap();
+    assert_eq!(
+        events.len(),
+        3,
+        "warning, breach and escalation: {events:?}"
+    );
+    let history = app.store.ticket_events(&after.id).await.unwrap();
+    let fields: Vec<&str> = history.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(&fields[..2], ["status", "group_id"]);
 }
