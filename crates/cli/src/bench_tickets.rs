@@ -88,6 +88,7 @@ pub async fn tickets(o: &TicketsBench) -> anyhow::Result<()> {
 
 async fn run(o: &TicketsBench, url: &str, scratch: &Path) -> anyhow::Result<()> {
     let backend = Backend::from_url(url)?;
+    let group = seed_settings(url).await?;
     let mut server = Server::start(o, url, scratch).await?;
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(o.concurrency as usize)
@@ -114,7 +115,20 @@ async fn run(o: &TicketsBench, url: &str, scratch: &Path) -> anyhow::Result<()> 
     )
     .await?;
     let peak = server.peak_rss_kib();
+    // One more ticket, untimed, to check the intake did what the settings ask.
+    let answer: serde_json::Value = client
+        .post(&endpoint)
+        .json(&guest_ticket(o.warmup + o.tickets))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
     let stopped = server.stop().await;
+    let number = answer["number"]
+        .as_i64()
+        .context("the intake's answer has no ticket number")?;
+    let checked = check_routed(url, number, &group).await?;
 
     let mut latencies = timed.latencies;
     latencies.sort_unstable();
@@ -136,6 +150,9 @@ async fn run(o: &TicketsBench, url: &str, scratch: &Path) -> anyhow::Result<()> 
         o.warmup, o.tickets
     );
     println!(
+        "  settings as deployed: an SLA policy on every ticket (warning, breach, escalation events), the web channel's 24/7 calendar, failed-transaction tickets routed round-robin to a group of {BENCH_AGENTS} available agents"
+    );
+    println!(
         "  paydesk: {rate:.0} tickets/s in {:.1} s; latency p50 {:?} p99 {:?}; errors {}",
         timed.elapsed.as_secs_f64(),
         percentile(&latencies, 0.5),
@@ -145,6 +162,7 @@ async fn run(o: &TicketsBench, url: &str, scratch: &Path) -> anyhow::Result<()> 
     if let Some(e) = &timed.first_error {
         println!("  first error: {e}");
     }
+    println!("  checked: {checked}");
     match peak {
         Some(kib) => println!(
             "  server peak memory (VmHWM): {:.1} MiB",
@@ -176,6 +194,104 @@ async fn run(o: &TicketsBench, url: &str, scratch: &Path) -> anyhow::Result<()> 
         timed.errors
     );
     Ok(())
+}
+
+/// Agents in the benchmark's support group.
+const BENCH_AGENTS: u32 = 5;
+
+/// Configures the database as an operator would before any ticket arrives, so each
+/// ticket is routed and gets its SLA clocks: a policy for every ticket, a calendar for
+/// the web channel (open around the clock, so no out-of-hours replies depend on when the
+/// benchmark runs) and a route for failed-transaction tickets to a group of available
+/// agents. The agents get no password: nobody signs in as them.
+async fn seed_settings(url: &str) -> anyhow::Result<domain::GroupId> {
+    use domain::calendar::{CalendarRepo, CalendarSpec, StoredCalendar};
+    use domain::console::ConsoleRepo;
+    use domain::sla::{SlaPolicy, SlaRepo, SlaTargets};
+    use domain::ticket::{Category, Channel};
+    use domain::{AccountStatus, DisplayName, Email, GroupId, Locale, Role, Staff, StaffId, SupportGroup};
+
+    let store = store::Store::open(&store::StoreOptions::new(url.to_owned(), 2))
+        .await
+        .context("opening the benchmark database")?;
+    let now = jiff::Timestamp::now().as_microsecond();
+    store
+        .save_calendar(&StoredCalendar {
+            id: "bench-web".into(),
+            name: "Web support (24/7)".into(),
+            spec: CalendarSpec::always_open("Asia/Jakarta"),
+            updated_at_us: now,
+        })
+        .await?;
+    store.set_channel_calendar(Channel::Web, "bench-web").await?;
+    store
+        .save_sla_policies(
+            &[SlaPolicy {
+                id: "bench-standard".into(),
+                name: "Standard".into(),
+                conditions: Default::default(),
+                targets: SlaTargets {
+                    first_response_minutes: Some(60),
+                    next_response_minutes: Some(240),
+                    resolution_minutes: Some(24 * 60),
+                },
+                warn_before_minutes: 15,
+                escalate_after_minutes: 60,
+            }],
+            now,
+        )
+        .await?;
+    let group = SupportGroup {
+        id: GroupId::new(),
+        name: "Payments (bench)".into(),
+    };
+    store.ensure_group(&group).await?;
+    for i in 0..BENCH_AGENTS {
+        let agent = Staff {
+            id: StaffId::new(),
+            email: Email::parse(&format!("bench-agent-{i}@bench.paydesk.invalid"))?,
+            display_name: DisplayName::parse(&format!("Bench Agent {i}"))?,
+            role: Role::Agent,
+            merchant_id: None,
+            group_id: Some(group.id.clone()),
+            locale: Locale::Id,
+            status: AccountStatus::Active,
+            created_at_us: now,
+        };
+        // "!" is no password hash at all: no password ever matches it.
+        store.insert_staff(&agent, "!", true).await?;
+        store.set_available(&agent.id, true, now).await?;
+    }
+    store
+        .set_category_group(Category::FailedTransaction, Some(&group.id))
+        .await?;
+    store.close().await;
+    Ok(group.id)
+}
+
+/// Checks that ticket `number` was routed to an agent of `group` and has SLA clocks
+/// running with their events scheduled: the work the benchmark claims to time.
+async fn check_routed(url: &str, number: i64, group: &domain::GroupId) -> anyhow::Result<String> {
+    use domain::repo::TicketRepo;
+    use domain::sla::SlaRepo;
+    let store = store::Store::open(&store::StoreOptions::new(url.to_owned(), 2)).await?;
+    let t = store.ticket_by_number(number).await?;
+    let events = store.ticket_sla_events(&t.id).await?;
+    store.close().await;
+    anyhow::ensure!(
+        t.group_id.as_ref() == Some(group) && t.assignee_id.is_some(),
+        "ticket #{number} was not routed to the benchmark's agents"
+    );
+    anyhow::ensure!(
+        t.sla.policy_id.as_deref() == Some("bench-standard")
+            && t.sla.first_response_due_us.is_some()
+            && !events.is_empty(),
+        "ticket #{number} has no SLA clocks"
+    );
+    Ok(format!(
+        "ticket #{number} routed to an agent, SLA policy applied, {} SLA events scheduled",
+        events.len()
+    ))
 }
 
 /// A `paydesk serve` child process on a scratch port; killed if dropped unstopped.
