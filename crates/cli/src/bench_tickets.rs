@@ -209,7 +209,9 @@ async fn seed_settings(url: &str) -> anyhow::Result<domain::GroupId> {
     use domain::console::ConsoleRepo;
     use domain::sla::{SlaPolicy, SlaRepo, SlaTargets};
     use domain::ticket::{Category, Channel};
-    use domain::{AccountStatus, DisplayName, Email, GroupId, Locale, Role, Staff, StaffId, SupportGroup};
+    use domain::{
+        AccountStatus, DisplayName, Email, GroupId, Locale, Role, Staff, StaffId, SupportGroup,
+    };
 
     let store = store::Store::open(&store::StoreOptions::new(url.to_owned(), 2))
         .await
@@ -223,7 +225,9 @@ async fn seed_settings(url: &str) -> anyhow::Result<domain::GroupId> {
             updated_at_us: now,
         })
         .await?;
-    store.set_channel_calendar(Channel::Web, "bench-web").await?;
+    store
+        .set_channel_calendar(Channel::Web, "bench-web")
+        .await?;
     store
         .save_sla_policies(
             &[SlaPolicy {

@@ -9,7 +9,7 @@
 use super::{CALL_COLUMNS, TICKET_COLUMNS, call_from_row, new_id};
 use crate::crypto::KeyRing;
 use crate::wallet::{REFUND_COLUMNS, flag_from_row, refund_from_row};
-use crate::{Filters, Store, col, db_err};
+use crate::{Backend, Filters, Store, col, db_err};
 use async_trait::async_trait;
 use domain::console::{
     CannedResponse, ConsoleRepo, CountBy, DashboardStats, FIRST_RESPONSE_BOUNDS_MIN,
@@ -205,52 +205,46 @@ impl Store {
 
     /// The group's available agent assigned least recently, stamped as assigned now.
     ///
-    /// Every availability row of the group is locked first (PostgreSQL `FOR UPDATE`, in id
-    /// order so two routings never deadlock; SQLite's `BEGIN IMMEDIATE` already made this
-    /// the only writer). A routing that waited for the lock reads the rows as the previous
-    /// one committed them, so two tickets at once never pick by stale data. The stamp is
-    /// kept above every stamp of the group: a transaction that read its clock before
-    /// waiting must not put its agent behind one assigned earlier.
+    /// On PostgreSQL every availability row of the group is locked first (`FOR UPDATE`,
+    /// in id order so two routings never deadlock); SQLite's write turn already makes this
+    /// the only writer. The pick and the stamp are then one statement, which reads the
+    /// rows as the previous routing committed them, so two tickets at once never pick by
+    /// stale data. The stamp is kept above every stamp of the group: a transaction that
+    /// read its clock before waiting must not put its agent behind one assigned earlier.
     pub(super) async fn next_agent(
         &self,
         conn: &mut AnyConnection,
         group: &str,
         now_us: i64,
     ) -> Result<Option<String>, RepoError> {
-        let sql = format!(
-            "SELECT staff_id, available, last_assigned_at_us FROM staff_availability \
-             WHERE staff_id IN (SELECT id FROM staff WHERE group_id = $1 AND status = 'active' AND role <> 'merchant') \
-             ORDER BY staff_id{}",
-            self.lock_suffix()
-        );
-        let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(group.to_owned())
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(db_err)?;
-        let mut latest = i64::MIN;
-        let mut next: Option<(i64, String)> = None;
-        for row in &rows {
-            let last: i64 = col(row, "last_assigned_at_us")?;
-            latest = latest.max(last);
-            if col::<i64>(row, "available")? != 1 {
-                continue;
-            }
-            let id: String = col(row, "staff_id")?;
-            if next.as_ref().is_none_or(|(l, i)| (last, &id) < (*l, i)) {
-                next = Some((last, id));
-            }
+        const MEMBERS: &str =
+            "SELECT id FROM staff WHERE group_id = $1 AND status = 'active' AND role <> 'merchant'";
+        if self.backend == Backend::Postgres {
+            let sql = format!(
+                "SELECT staff_id FROM staff_availability WHERE staff_id IN ({MEMBERS}) ORDER BY staff_id FOR UPDATE"
+            );
+            sqlx::query(AssertSqlSafe(sql))
+                .bind(group.to_owned())
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(db_err)?;
         }
-        let Some((_, agent)) = next else {
-            return Ok(None);
-        };
-        sqlx::query("UPDATE staff_availability SET last_assigned_at_us = $1 WHERE staff_id = $2")
-            .bind(now_us.max(latest.saturating_add(1)))
-            .bind(agent.clone())
-            .execute(&mut *conn)
+        let sql = format!(
+            "UPDATE staff_availability SET last_assigned_at_us = \
+             (SELECT CASE WHEN MAX(g.last_assigned_at_us) + 1 > $2 THEN MAX(g.last_assigned_at_us) + 1 ELSE $2 END \
+              FROM staff_availability g WHERE g.staff_id IN ({MEMBERS})) \
+             WHERE staff_id = (SELECT a.staff_id FROM staff_availability a \
+              WHERE a.available = 1 AND a.staff_id IN ({MEMBERS}) \
+              ORDER BY a.last_assigned_at_us, a.staff_id LIMIT 1) \
+             RETURNING staff_id"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(group.to_owned())
+            .bind(now_us)
+            .fetch_optional(&mut *conn)
             .await
             .map_err(db_err)?;
-        Ok(Some(agent))
+        row.map(|r| col(&r, "staff_id")).transpose()
     }
 
     /// Copies the source's messages (with their files), links and calls to the target.

@@ -43,6 +43,9 @@ struct RequesterParts {
     name: String,
     /// The customer's region (their calendar), if the requester is a customer.
     region: Option<String>,
+    /// The ticket settings' version, read on the same statement (one round trip fewer in
+    /// the intake's write turn).
+    settings_version: i64,
 }
 
 /// A column holding a closed set's stored name (`"open"`, `"messenger"`), parsed.
@@ -434,22 +437,13 @@ impl Store {
         }))
     }
 
-    /// The next ticket number, and the ticket settings' version read on the same
-    /// statement (one round trip fewer in the intake's write turn).
-    async fn next_ticket_number(&self, conn: &mut AnyConnection) -> Result<(i64, i64), RepoError> {
-        let sql = match self.backend {
-            Backend::Postgres => {
-                "SELECT nextval('ticket_numbers') AS n, (SELECT value FROM settings_version WHERE id = 1) AS v"
-            }
-            Backend::Sqlite => {
-                "UPDATE counters SET value = value + 1 WHERE name = 'ticket_number' RETURNING value AS n, (SELECT value FROM settings_version WHERE id = 1) AS v"
-            }
-        };
-        let row = sqlx::query(sql)
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(db_err)?;
-        Ok((col(&row, "n")?, col(&row, "v")?))
+    /// The expression that numbers a new ticket inside its INSERT: PostgreSQL's
+    /// sequence, or SQLite's counter (advanced by the trigger of migration 0016).
+    fn new_ticket_number(&self) -> &'static str {
+        match self.backend {
+            Backend::Postgres => "nextval('ticket_numbers')",
+            Backend::Sqlite => "(SELECT value + 1 FROM counters WHERE name = 'ticket_number')",
+        }
     }
 
     async fn requester_parts(
@@ -458,23 +452,26 @@ impl Store {
     ) -> Result<RequesterParts, RepoError> {
         match requester {
             Requester::Customer(id) => {
-                let row =
-                    sqlx::query("SELECT display_name, region_id FROM customers WHERE id = $1")
-                        .bind(id.to_string())
-                        .fetch_optional(&mut *conn)
-                        .await
-                        .map_err(db_err)?
-                        .ok_or(RepoError::NotFound)?;
+                let row = sqlx::query(
+                    "SELECT display_name, region_id, (SELECT value FROM settings_version WHERE id = 1) AS settings_v FROM customers WHERE id = $1",
+                )
+                .bind(id.to_string())
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(db_err)?
+                .ok_or(RepoError::NotFound)?;
                 Ok(RequesterParts {
                     customer_id: Some(id.to_string()),
                     contact_id: None,
                     name: col(&row, "display_name")?,
                     region: col(&row, "region_id")?,
+                    settings_version: col(&row, "settings_v")?,
                 })
             }
             Requester::Contact(contact) => {
                 let row = sqlx::query(
-                    "SELECT c.display_name, c.customer_id, cu.region_id FROM contacts c \
+                    "SELECT c.display_name, c.customer_id, cu.region_id, \
+                     (SELECT value FROM settings_version WHERE id = 1) AS settings_v FROM contacts c \
                      LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.id = $1",
                 )
                 .bind(contact.clone())
@@ -488,19 +485,21 @@ impl Store {
                     contact_id: Some(contact.clone()),
                     name: col(&row, "display_name")?,
                     region: col(&row, "region_id")?,
+                    settings_version: col(&row, "settings_v")?,
                 })
             }
         }
     }
 
     /// The contact with this channel identity, created on first sight, on `conn` (a pooled
-    /// connection or an open transaction).
+    /// connection or an open transaction), with the ticket settings' version read on the
+    /// same statement (for the ticket that usually follows).
     async fn upsert_contact_on(
         keys: &KeyRing,
         conn: &mut AnyConnection,
         identity: &ContactIdentity,
         now_us: i64,
-    ) -> Result<Contact, RepoError> {
+    ) -> Result<(Contact, i64), RepoError> {
         let customer = identity.customer_id.as_ref().map(|c| c.to_string());
         // Insert-or-ignore then read, so two deliveries from a new sender at once still
         // end with one contact; a proven customer identity fills an empty customer_id.
@@ -510,7 +509,7 @@ impl Store {
         let index = contact_index(keys, identity.channel, &identity.external_id);
         // The upsert always updates on conflict, so RETURNING gives the row either way.
         let sql = format!(
-            "INSERT INTO contacts (id, channel, external_id, external_ref, display_name, email, phone, customer_id, created_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (channel, external_id) DO UPDATE SET customer_id = COALESCE(contacts.customer_id, excluded.customer_id) RETURNING {CONTACT_COLUMNS}"
+            "INSERT INTO contacts (id, channel, external_id, external_ref, display_name, email, phone, customer_id, created_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (channel, external_id) DO UPDATE SET customer_id = COALESCE(contacts.customer_id, excluded.customer_id) RETURNING {CONTACT_COLUMNS}, (SELECT value FROM settings_version WHERE id = 1) AS settings_v"
         );
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(id.clone())
@@ -525,7 +524,7 @@ impl Store {
             .fetch_one(&mut *conn)
             .await
             .map_err(db_err)?;
-        contact_from_row(keys, &row)
+        Ok((contact_from_row(keys, &row)?, col(&row, "settings_v")?))
     }
 
     async fn create_ticket_tx(
@@ -562,8 +561,9 @@ impl Store {
             Some(parts) => parts,
             None => Self::requester_parts(&mut *tx, &new.requester).await?,
         };
-        let (number, version) = self.next_ticket_number(&mut *tx).await?;
-        let settings = self.ticket_settings_on(&mut *tx, version).await?;
+        let settings = self
+            .ticket_settings_on(&mut *tx, who.settings_version)
+            .await?;
         let id = new_id();
         let m = &new.first_message;
         let actor = Actor {
@@ -602,11 +602,11 @@ impl Store {
         let (sla, events) = settings.sla(&subject, who.region.as_deref(), now_us, &activities)?;
         let sql = format!(
             "INSERT INTO tickets (id, number, customer_id, contact_id, requester_name, channel, category, subject, status, priority, group_id, assignee_id, tags, locale, reported_at_us, reported_amount_minor, rating_score, rating_comment, rated_at_us, created_at_us, updated_at_us, solved_at_us, guest_key_hash, calendar_id, first_response_due_us, next_response_due_us, resolution_due_us, next_due_us, sla_policy_id, sla_cycles) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'new', $9, $10, $11, $12, $13, $14, $15, NULL, NULL, NULL, $16, $16, NULL, $17, $18, $19, $20, $21, $22, $23, $24) RETURNING {TICKET_COLUMNS}"
+             VALUES ($1, {number}, $2, $3, $4, $5, $6, $7, 'new', $8, $9, $10, $11, $12, $13, $14, NULL, NULL, NULL, $15, $15, NULL, $16, $17, $18, $19, $20, $21, $22, $23) RETURNING {TICKET_COLUMNS}",
+            number = self.new_ticket_number()
         );
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(id.clone())
-            .bind(number)
             .bind(who.customer_id)
             .bind(who.contact_id)
             .bind(who.name)
@@ -846,7 +846,11 @@ impl TicketRepo for Store {
         now_us: i64,
     ) -> Result<Contact, RepoError> {
         let mut conn = self.pool.acquire().await.map_err(db_err)?;
-        Self::upsert_contact_on(&self.keys, &mut conn, identity, now_us).await
+        Ok(
+            Self::upsert_contact_on(&self.keys, &mut conn, identity, now_us)
+                .await?
+                .0,
+        )
     }
 
     async fn create_guest_ticket(
@@ -859,7 +863,8 @@ impl TicketRepo for Store {
         // One write transaction for the whole intake (contact, ticket, key): the web
         // form's hot path, and a failure leaves no contact without its ticket.
         let mut tx = self.begin_write().await?;
-        let contact = Self::upsert_contact_on(&self.keys, &mut tx, identity, now_us).await?;
+        let (contact, settings_version) =
+            Self::upsert_contact_on(&self.keys, &mut tx, identity, now_us).await?;
         let mut new = new.clone();
         new.requester = Requester::Contact(contact.id.clone());
         new.first_message.author_id = contact.id.clone();
@@ -870,6 +875,7 @@ impl TicketRepo for Store {
             contact_id: Some(contact.id.clone()),
             name: contact.display_name.clone(),
             region: None,
+            settings_version,
         });
         let outcome = self
             .create_ticket_in(&mut tx, &new, None, Some(key_hash), requester, now_us)

@@ -34,6 +34,9 @@ pub(crate) struct Slot {
     /// A writer dropped its transaction unfinished: its savepoint is still open and is
     /// rolled back by whoever takes the turn next.
     abandoned: bool,
+    /// The savepoint `writer` is open: the current writer's, or opened ahead for the next
+    /// one by the writer before it (on the same round trip as its release).
+    savepoint: bool,
 }
 
 struct Batch {
@@ -85,6 +88,7 @@ impl Writer {
                 conn,
                 batch: None,
                 abandoned: false,
+                savepoint: false,
             })),
             waiting: AtomicUsize::new(0),
             next_batch: AtomicU64::new(1),
@@ -99,19 +103,31 @@ impl Writer {
             self.slot.clone().lock_owned().await
         };
         settle(&mut slot).await;
-        if slot.batch.is_none() {
+        // Each round trip to SQLite's thread costs about as much as a small statement,
+        // so the batch's BEGIN comes with the first savepoint, and later savepoints come
+        // with the release before them.
+        let opening = if slot.batch.is_none() {
             // IMMEDIATE takes the write lock now: a batch never has to upgrade a read lock.
-            slot.conn.execute("BEGIN IMMEDIATE").await?;
+            Some("BEGIN IMMEDIATE; SAVEPOINT writer")
+        } else if !slot.savepoint {
+            Some("SAVEPOINT writer")
+        } else {
+            None
+        };
+        if let Some(sql) = opening {
+            if let Err(e) = slot.conn.execute(sql).await {
+                fail_batch(&mut slot, &e).await;
+                return Err(e);
+            }
+            slot.savepoint = true;
+        }
+        if slot.batch.is_none() {
             let (done, _) = watch::channel(None);
             slot.batch = Some(Batch {
                 id: self.next_batch.fetch_add(1, Ordering::Relaxed),
                 members: 0,
                 done,
             });
-        }
-        if let Err(e) = slot.conn.execute("SAVEPOINT writer").await {
-            fail_batch(&mut slot, &e).await;
-            return Err(e);
         }
         Ok(slot)
     }
@@ -120,19 +136,22 @@ impl Writer {
     /// when nobody waits for the turn (or it is full); otherwise the caller gets the
     /// batch to wait for, after giving up the turn so the waiting writers add theirs.
     async fn release(&self, slot: &mut Slot) -> Result<Release, sqlx::Error> {
-        if let Err(e) = slot.conn.execute("RELEASE writer").await {
-            fail_batch(slot, &e).await;
-            return Err(e);
-        }
         let Some(batch) = slot.batch.as_mut() else {
             return Err(sqlx::Error::Protocol("the write batch vanished".into()));
         };
         batch.members += 1;
         if self.waiting.load(Ordering::SeqCst) == 0 || batch.members >= MAX_BATCH {
-            self.commit_batch(slot).await?;
+            self.commit_batch(slot, "RELEASE writer; COMMIT").await?;
             return Ok(Release::Committed);
         }
-        Ok(Release::Wait(batch.id, batch.done.subscribe()))
+        let wait = Release::Wait(batch.id, batch.done.subscribe());
+        // The next writer's savepoint opens on the same round trip.
+        if let Err(e) = slot.conn.execute("RELEASE writer; SAVEPOINT writer").await {
+            fail_batch(slot, &e).await;
+            return Err(e);
+        }
+        slot.savepoint = true;
+        Ok(wait)
     }
 
     /// Waits for batch `id` to end, after queueing for the turn behind the writers waiting
@@ -176,18 +195,21 @@ impl Writer {
                 tracing::warn!(error = %e, "rolling back an empty write batch failed");
             }
             slot.batch = None;
-        } else if let Err(e) = self.commit_batch(&mut slot).await {
+            slot.savepoint = false;
+        } else if let Err(e) = self.commit_batch(&mut slot, "COMMIT").await {
             tracing::error!(error = %e, "a write batch failed to commit");
         }
     }
 }
 
 impl Writer {
-    /// Commits the batch and tells its writers.
-    async fn commit_batch(&self, slot: &mut Slot) -> Result<(), sqlx::Error> {
-        let result = slot.conn.execute("COMMIT").await.map(|_| ());
+    /// Commits the batch with `sql` (`COMMIT`, after whatever must come first on the same
+    /// round trip) and tells its writers.
+    async fn commit_batch(&self, slot: &mut Slot, sql: &'static str) -> Result<(), sqlx::Error> {
+        let result = slot.conn.execute(sql).await.map(|_| ());
         match &result {
             Ok(()) => {
+                slot.savepoint = false;
                 self.committed.fetch_add(1, Ordering::Relaxed);
                 if let Some(batch) = slot.batch.take() {
                     batch.done.send_replace(Some(Ok(())));
@@ -204,6 +226,7 @@ async fn settle(slot: &mut Slot) {
     if !std::mem::take(&mut slot.abandoned) {
         return;
     }
+    slot.savepoint = false;
     if let Err(e) = slot
         .conn
         .execute("ROLLBACK TO writer; RELEASE writer")
@@ -218,6 +241,7 @@ async fn settle(slot: &mut Slot) {
 async fn fail_batch(slot: &mut Slot, cause: &sqlx::Error) {
     // The batch may already be gone (SQLite rolls back on some errors): ignore the answer.
     let _ = slot.conn.execute("ROLLBACK").await;
+    slot.savepoint = false;
     if let Some(batch) = slot.batch.take() {
         batch.done.send_replace(Some(Err(cause.to_string().into())));
     }
