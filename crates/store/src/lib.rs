@@ -20,6 +20,7 @@ mod protection;
 mod seed;
 mod sessions;
 mod sla;
+mod statements;
 pub mod testing;
 mod ticket_settings;
 mod tickets;

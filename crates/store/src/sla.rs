@@ -3,6 +3,7 @@
 //! background job for tickets marked after a policy or calendar change. SLA events are
 //! rows per target cycle and kind, rescheduled with the due times and fired once.
 
+use crate::statements::Statements;
 use crate::{Store, col, db_err};
 use async_trait::async_trait;
 use domain::calendar::CalendarSpec;
@@ -286,8 +287,21 @@ pub(crate) async fn insert_sla_events(
     events: &[ScheduledEvent],
     now_us: i64,
 ) -> Result<(), RepoError> {
+    let mut st = Statements::new();
+    sla_events_statement(&mut st, ticket_id, events, now_us);
+    st.run(conn).await?;
+    Ok(())
+}
+
+/// Adds the insert of a ticket's pending SLA events to `st`, as one statement.
+pub(crate) fn sla_events_statement(
+    st: &mut Statements,
+    ticket_id: &str,
+    events: &[ScheduledEvent],
+    now_us: i64,
+) {
     if events.is_empty() {
-        return Ok(());
+        return;
     }
     let sql = format!(
         "INSERT INTO sla_events (id, ticket_id, target, cycle_start_us, kind, fire_at_us, due_at_us, state, claimed_by, claim_until_us, attempts, outcome, done_at_us, created_at_us) VALUES {}",
@@ -296,20 +310,20 @@ pub(crate) async fn insert_sla_events(
             events.len()
         )
     );
-    let mut q = sqlx::query(AssertSqlSafe(sql));
+    let mut values = Vec::with_capacity(events.len() * 8);
     for w in events {
-        q = q
-            .bind(new_id())
-            .bind(ticket_id.to_owned())
-            .bind(w.target.as_str())
-            .bind(w.cycle_started_us)
-            .bind(w.kind.as_str())
-            .bind(w.fire_at_us)
-            .bind(w.due_at_us)
-            .bind(now_us);
+        values.extend([
+            new_id().into(),
+            ticket_id.into(),
+            w.target.as_str().into(),
+            w.cycle_started_us.into(),
+            w.kind.as_str().into(),
+            w.fire_at_us.into(),
+            w.due_at_us.into(),
+            now_us.into(),
+        ]);
     }
-    q.execute(&mut *conn).await.map_err(db_err)?;
-    Ok(())
+    st.push(sql, values);
 }
 
 impl Store {

@@ -4,6 +4,7 @@
 //! the domain's lifecycle rules there, so concurrent replies and status changes serialise.
 
 use crate::crypto::{Field, KeyRing};
+use crate::statements::Statements;
 use crate::{Backend, Filters, Order, Store, col, db_err, like_pattern};
 use async_trait::async_trait;
 use domain::repo::{
@@ -297,35 +298,35 @@ impl Store {
         Ok(())
     }
 
-    /// Inserts several history rows at `at_us` in one statement, in order (ids are
+    /// Adds several history rows at `at_us` to `st` as one statement, in order (ids are
     /// time-ordered, so the history reads back in this order).
-    pub(crate) async fn insert_history(
-        conn: &mut AnyConnection,
+    pub(crate) fn history_statement(
+        st: &mut Statements,
         ticket_id: &str,
         rows: &[(&Actor, &str, String)],
         at_us: i64,
-    ) -> Result<(), RepoError> {
+    ) {
         if rows.is_empty() {
-            return Ok(());
+            return;
         }
         let sql = format!(
             "INSERT INTO ticket_events (id, ticket_id, actor_kind, actor_id, actor_name, field, old_value, new_value, at_us) VALUES {}",
             crate::value_rows("(?, ?, ?, ?, ?, ?, '', ?, ?)", rows.len())
         );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
+        let mut values = Vec::with_capacity(rows.len() * 8);
         for (actor, field, value) in rows {
-            q = q
-                .bind(new_id())
-                .bind(ticket_id.to_owned())
-                .bind(actor.kind.as_str())
-                .bind(actor.id.clone())
-                .bind(actor.name.clone())
-                .bind((*field).to_owned())
-                .bind(value.clone())
-                .bind(at_us);
+            values.extend([
+                new_id().into(),
+                ticket_id.into(),
+                actor.kind.as_str().into(),
+                actor.id.clone().into(),
+                actor.name.clone().into(),
+                (*field).into(),
+                value.clone().into(),
+                at_us.into(),
+            ]);
         }
-        q.execute(&mut *conn).await.map_err(db_err)?;
-        Ok(())
+        st.push(sql, values);
     }
 
     /// Inserts a message with its attachments and, when it goes to a platform, its
@@ -338,59 +339,73 @@ impl Store {
         delivery: Option<&Delivery>,
         now_us: i64,
     ) -> Result<TicketMessage, RepoError> {
+        let mut st = Statements::new();
+        let message = Self::message_statements(keys, &mut st, ticket_id, m, delivery, now_us)?;
+        st.run(conn).await?;
+        Ok(message)
+    }
+
+    /// Adds the statements of [`Self::insert_message`] to `st`; returns the message as
+    /// they store it.
+    pub(crate) fn message_statements(
+        keys: &KeyRing,
+        st: &mut Statements,
+        ticket_id: &str,
+        m: &NewMessage,
+        delivery: Option<&Delivery>,
+        now_us: i64,
+    ) -> Result<TicketMessage, RepoError> {
         let id = new_id();
         let state = if delivery.is_some() {
             DeliveryState::Queued
         } else {
             DeliveryState::NotApplicable
         };
-        sqlx::query(
+        st.push(
             "INSERT INTO ticket_messages (id, ticket_id, author_kind, author_id, author_name, visibility, body, channel, external_id, delivery, delivery_error, created_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, $11)",
-        )
-        .bind(id.clone())
-        .bind(ticket_id.to_owned())
-        .bind(m.author_kind.as_str())
-        .bind(m.author_id.clone())
-        .bind(m.author_name.clone())
-        .bind(m.visibility.as_str())
-        .bind(m.body.clone())
-        .bind(m.channel.as_str())
-        .bind(m.external_id.clone())
-        .bind(state.as_str())
-        .bind(now_us)
-        .execute(&mut *conn)
-        .await
-        .map_err(db_err)?;
+            vec![
+                id.clone().into(),
+                ticket_id.into(),
+                m.author_kind.as_str().into(),
+                m.author_id.clone().into(),
+                m.author_name.clone().into(),
+                m.visibility.as_str().into(),
+                m.body.clone().into(),
+                m.channel.as_str().into(),
+                m.external_id.clone().into(),
+                state.as_str().into(),
+                now_us.into(),
+            ],
+        );
         for a in &m.attachments {
-            sqlx::query(
+            st.push(
                 "INSERT INTO ticket_attachments (id, message_id, ticket_id, file_name, content_type, size_bytes, storage_key, created_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(a.id.clone())
-            .bind(id.clone())
-            .bind(ticket_id.to_owned())
-            .bind(a.file_name.clone())
-            .bind(a.content_type.clone())
-            .bind(a.size_bytes)
-            .bind(a.storage_key.clone())
-            .bind(now_us)
-            .execute(&mut *conn)
-            .await
-            .map_err(db_err)?;
+                vec![
+                    a.id.clone().into(),
+                    id.clone().into(),
+                    ticket_id.into(),
+                    a.file_name.clone().into(),
+                    a.content_type.clone().into(),
+                    a.size_bytes.into(),
+                    a.storage_key.clone().into(),
+                    now_us.into(),
+                ],
+            );
         }
         if let Some(d) = delivery {
             let outbox_id = new_id();
-            sqlx::query(
+            let recipient = keys.encrypt(Field::OUTBOX_RECIPIENT, &outbox_id, &d.recipient)?;
+            st.push(
                 "INSERT INTO outbox (id, channel, message_id, recipient, body, state, attempts, next_attempt_at_us, lease_owner, lease_until_us, last_error, created_at_us, sent_at_us) VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, NULL, NULL, NULL, $6, NULL)",
-            )
-            .bind(outbox_id.clone())
-            .bind(d.channel.as_str())
-            .bind(id.clone())
-            .bind(keys.encrypt(Field::OUTBOX_RECIPIENT, &outbox_id, &d.recipient)?)
-            .bind(m.body.clone())
-            .bind(now_us)
-            .execute(&mut *conn)
-            .await
-            .map_err(db_err)?;
+                vec![
+                    outbox_id.into(),
+                    d.channel.as_str().into(),
+                    id.clone().into(),
+                    recipient.into(),
+                    m.body.clone().into(),
+                    now_us.into(),
+                ],
+            );
         }
         Ok(TicketMessage {
             id,
@@ -605,48 +620,59 @@ impl Store {
              VALUES ($1, {number}, $2, $3, $4, $5, $6, $7, 'new', $8, $9, $10, $11, $12, $13, $14, NULL, NULL, NULL, $15, $15, NULL, $16, $17, $18, $19, $20, $21, $22, $23) RETURNING {TICKET_COLUMNS}",
             number = self.new_ticket_number()
         );
-        let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(id.clone())
-            .bind(who.customer_id)
-            .bind(who.contact_id)
-            .bind(who.name)
-            .bind(new.channel.as_str())
-            .bind(new.category.as_str())
-            .bind(new.subject.clone())
-            .bind(new.priority.as_str())
-            .bind(group)
-            .bind(assignee)
-            .bind(json_tags(&new.tags)?)
-            .bind(new.locale.tag())
-            .bind(new.reported.at_us)
-            .bind(new.reported.amount_minor)
-            .bind(now_us)
-            .bind(guest_key_hash.map(str::to_owned))
-            .bind(sla.calendar_id.clone())
-            .bind(sla.first_response_due_us)
-            .bind(sla.next_response_due_us)
-            .bind(sla.resolution_due_us)
-            .bind(sla.next_due_us)
-            .bind(sla.policy_id.clone())
-            .bind(serde_json::to_string(&sla.cycles).map_err(|e| RepoError::Unexpected(e.into()))?)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        let cycles =
+            serde_json::to_string(&sla.cycles).map_err(|e| RepoError::Unexpected(e.into()))?;
+        // Everything below goes to the database together (one round trip on SQLite).
+        let mut st = Statements::new();
+        st.push(
+            sql,
+            vec![
+                id.clone().into(),
+                who.customer_id.into(),
+                who.contact_id.into(),
+                who.name.into(),
+                new.channel.as_str().into(),
+                new.category.as_str().into(),
+                new.subject.clone().into(),
+                new.priority.as_str().into(),
+                group.into(),
+                assignee.into(),
+                json_tags(&new.tags)?.into(),
+                new.locale.tag().into(),
+                new.reported.at_us.into(),
+                new.reported.amount_minor.into(),
+                now_us.into(),
+                guest_key_hash.map(str::to_owned).into(),
+                sla.calendar_id.clone().into(),
+                sla.first_response_due_us.into(),
+                sla.next_response_due_us.into(),
+                sla.resolution_due_us.into(),
+                sla.next_due_us.into(),
+                sla.policy_id.clone().into(),
+                cycles.into(),
+            ],
+        );
         for link in &new.links {
-            sqlx::query(
+            st.push(
                 "INSERT INTO ticket_links (ticket_id, kind, record_id, created_at_us) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(id.clone())
-            .bind(link.kind.as_str())
-            .bind(link.record_id.clone())
-            .bind(now_us)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+                vec![
+                    id.clone().into(),
+                    link.kind.as_str().into(),
+                    link.record_id.clone().into(),
+                    now_us.into(),
+                ],
+            );
         }
-        Self::insert_history(&mut *tx, &id, &history, now_us).await?;
-        let message = Self::insert_message(&self.keys, &mut *tx, &id, m, delivery, now_us).await?;
-        crate::sla::insert_sla_events(&mut *tx, &id, &events, now_us).await?;
+        Self::history_statement(&mut st, &id, &history, now_us);
+        let message = Self::message_statements(&self.keys, &mut st, &id, m, delivery, now_us)?;
+        crate::sla::sla_events_statement(&mut st, &id, &events, now_us);
+        // The ticket's INSERT is the only statement that returns a row.
+        let row = st
+            .run(&mut *tx)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| corrupt("new ticket"))?;
         // The links as `links_of` orders them: all written now, so by record id.
         let mut links = new.links.clone();
         links.sort_by(|a, b| a.record_id.cmp(&b.record_id));
