@@ -247,6 +247,51 @@ impl Store {
         row.map(|r| col(&r, "staff_id")).transpose()
     }
 
+    /// PostgreSQL: routes a new ticket of `category` in a short transaction of its own,
+    /// before the ticket's. Round-robin must see every earlier pick, so picks take turns
+    /// on the group's rows; inside the ticket's transaction that turn lasted until the
+    /// ticket's commit had reached the disk, which made intake one ticket at a time (591
+    /// tickets/s, docs/benchmarks.md). Here the turn ends with this transaction, which
+    /// does not wait for its WAL flush (`synchronous_commit = off`): the ticket's own
+    /// durable commit comes later in the WAL and flushes it too, so a stored ticket never
+    /// lacks its agent's stamp. A ticket that then fails to be stored leaves its agent
+    /// stamped (that agent's turn is skipped once). `None` on SQLite, where the write turn
+    /// already serialises intake and the pick stays inside it.
+    pub(super) async fn route_ahead(
+        &self,
+        category: Category,
+        now_us: i64,
+    ) -> Result<Option<super::Routed>, RepoError> {
+        // The settings as last read: the ticket's transaction reads their version and
+        // routes again itself if they changed meanwhile. None read yet: route in there.
+        if self.backend != Backend::Postgres {
+            return Ok(None);
+        }
+        let Some(settings) = self.cached_ticket_settings() else {
+            return Ok(None);
+        };
+        let Some(group) = settings.route(category).map(str::to_owned) else {
+            return Ok(Some(super::Routed {
+                settings_version: settings.version(),
+                group: None,
+                agent: None,
+            }));
+        };
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN; SET LOCAL synchronous_commit = off")
+            .await
+            .map_err(db_err)?;
+        let agent = self.next_agent(&mut tx, &group, now_us).await?;
+        let group = Some(group);
+        tx.commit().await.map_err(db_err)?;
+        Ok(Some(super::Routed {
+            settings_version: settings.version(),
+            group,
+            agent,
+        }))
+    }
+
     /// Copies the source's messages (with their files), links and calls to the target.
     /// A copy keeps author, visibility, words, files and time; it never goes to a
     /// platform itself (the original's delivery stays on the original), and it drops the

@@ -6,7 +6,13 @@
 //! set the pace of ticket intake (docs/benchmarks.md). sqlx runs a multi-statement query
 //! on SQLite with one argument list, `$N` numbering the arguments across the whole text,
 //! so statements gathered here go to SQLite as one query: one round trip. PostgreSQL's
-//! extended protocol takes one statement per query, so there they run one after another.
+//! extended protocol takes one statement per query; there the statements become one
+//! statement with the others as data-modifying `WITH` parts of the first, which
+//! PostgreSQL runs on one snapshot and checks (foreign keys, unique keys) at its end.
+//!
+//! So the statements must be independent writes (inserts, in practice), in an order that
+//! satisfies SQLite's immediate foreign-key checks (parents first), and only the first may
+//! return rows.
 
 use crate::db_err;
 use domain::repo::RepoError;
@@ -74,34 +80,45 @@ impl Statements {
     /// Runs the statements on `conn` (inside the caller's transaction) and returns the
     /// rows they return (`RETURNING`), in order.
     pub(crate) async fn run(self, conn: &mut AnyConnection) -> Result<Vec<AnyRow>, RepoError> {
-        if self.parts.is_empty() {
-            return Ok(Vec::new());
-        }
         let sqlite = conn.backend_name() == "SQLite";
-        let groups: Vec<(String, Vec<Value>)> = if sqlite && self.parts.len() > 1 {
-            let mut sql = String::new();
-            let mut values = Vec::new();
-            for (part, vals) in self.parts {
-                sql.push_str(&renumber(&part, values.len()));
+        let mut sql = String::new();
+        let mut values = Vec::new();
+        let mut parts = self.parts.into_iter();
+        let Some((first, first_values)) = parts.next() else {
+            return Ok(Vec::new());
+        };
+        if sqlite {
+            sql.push_str(&first);
+            values.extend(first_values);
+            for (part, vals) in parts {
                 sql.push_str(";\n");
+                sql.push_str(&renumber(&part, values.len()));
                 values.extend(vals);
             }
-            vec![(sql, values)]
         } else {
-            self.parts
-        };
-        let mut rows = Vec::new();
-        for (sql, values) in groups {
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for v in values {
-                q = match v {
-                    Value::Text(t) => q.bind(t),
-                    Value::Int(i) => q.bind(i),
-                };
+            let rest: Vec<_> = parts.collect();
+            if !rest.is_empty() {
+                sql.push_str("WITH ");
+                for (i, (part, vals)) in rest.into_iter().enumerate() {
+                    if i > 0 {
+                        sql.push_str(", ");
+                    }
+                    sql.push_str(&format!("w{i} AS ({})", renumber(&part, values.len())));
+                    values.extend(vals);
+                }
+                sql.push(' ');
             }
-            rows.extend(q.fetch_all(&mut *conn).await.map_err(db_err)?);
+            sql.push_str(&renumber(&first, values.len()));
+            values.extend(first_values);
         }
-        Ok(rows)
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for v in values {
+            q = match v {
+                Value::Text(t) => q.bind(t),
+                Value::Int(i) => q.bind(i),
+            };
+        }
+        q.fetch_all(&mut *conn).await.map_err(db_err)
     }
 }
 

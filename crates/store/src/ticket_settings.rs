@@ -44,6 +44,11 @@ pub(crate) struct TicketSettings {
 pub(crate) type SettingsCache = Arc<RwLock<Option<Arc<TicketSettings>>>>;
 
 impl TicketSettings {
+    /// The settings version these were read at.
+    pub(crate) fn version(&self) -> i64 {
+        self.version
+    }
+
     /// The group a new ticket of this category goes to.
     pub(crate) fn route(&self, category: Category) -> Option<&str> {
         self.routes.get(category.as_str()).map(String::as_str)
@@ -128,12 +133,10 @@ impl Store {
         conn: &mut AnyConnection,
         version: i64,
     ) -> Result<Arc<TicketSettings>, RepoError> {
-        let cached = self
-            .settings
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        if let Some(s) = cached.filter(|s| s.version == version) {
+        if let Some(s) = self
+            .cached_ticket_settings()
+            .filter(|s| s.version == version)
+        {
             return Ok(s);
         }
         let loaded = Arc::new(load(conn, version).await?);
@@ -146,6 +149,15 @@ impl Store {
             *slot = Some(loaded.clone());
         }
         Ok(loaded)
+    }
+
+    /// The ticket settings last read, if any (possibly older than the stored ones: a
+    /// transaction that relies on them checks their version).
+    pub(crate) fn cached_ticket_settings(&self) -> Option<Arc<TicketSettings>> {
+        self.settings
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// The current ticket settings, on `conn`.

@@ -36,6 +36,27 @@ fn corrupt(what: &str) -> RepoError {
     RepoError::Unexpected(anyhow::anyhow!("stored ticket data {what} is not valid"))
 }
 
+/// Where a new ticket was routed before its transaction began (PostgreSQL; see
+/// `route_ahead`).
+pub(crate) struct Routed {
+    /// The settings version the route was read from: a ticket transaction that reads
+    /// another one routes again.
+    settings_version: i64,
+    group: Option<String>,
+    agent: Option<String>,
+}
+
+/// What the caller of `create_ticket_in` already has for the new ticket.
+#[derive(Default)]
+struct Known<'a> {
+    /// A guest's key hash, stored with the ticket.
+    guest_key_hash: Option<&'a str>,
+    /// The requester as already read in the ticket's transaction.
+    requester: Option<RequesterParts>,
+    /// The route taken before the transaction began.
+    routed: Option<Routed>,
+}
+
 /// Who a new ticket is from, as its row records them.
 struct RequesterParts {
     customer_id: Option<String>,
@@ -548,17 +569,26 @@ impl Store {
         delivery: Option<&Delivery>,
         now_us: i64,
     ) -> Result<MessageOutcome, RepoError> {
+        let routed = self.route_ahead(new.category, now_us).await?;
         let mut tx = self.begin_write().await?;
         let outcome = self
-            .create_ticket_in(&mut tx, new, delivery, None, None, now_us)
+            .create_ticket_in(
+                &mut tx,
+                new,
+                delivery,
+                Known {
+                    routed,
+                    ..Known::default()
+                },
+                now_us,
+            )
             .await?;
         tx.commit().await.map_err(db_err)?;
         Ok(outcome)
     }
 
     /// Writes a new ticket with its first message inside the caller's transaction; a
-    /// guest's key hash, when given, is stored with it. `requester` is the requester as
-    /// already read in this transaction, if it was.
+    /// guest's key hash and what else the caller knows come in `known`.
     ///
     /// The group, assignee and SLA are decided before the ticket is written, so its row is
     /// written once (each later update would move it in the queue indexes again), and the
@@ -568,10 +598,14 @@ impl Store {
         tx: &mut AnyConnection,
         new: &NewTicket,
         delivery: Option<&Delivery>,
-        guest_key_hash: Option<&str>,
-        requester: Option<RequesterParts>,
+        known: Known<'_>,
         now_us: i64,
     ) -> Result<MessageOutcome, RepoError> {
+        let Known {
+            guest_key_hash,
+            requester,
+            routed,
+        } = known;
         let who = match requester {
             Some(parts) => parts,
             None => Self::requester_parts(&mut *tx, &new.requester).await?,
@@ -588,11 +622,18 @@ impl Store {
         };
         let system = Actor::system();
         let mut history = vec![(&actor, "status", "new".to_owned())];
-        // Routed in the transaction that creates the ticket: never seen unrouted.
-        let group = settings.route(new.category).map(str::to_owned);
-        let assignee = match &group {
-            Some(g) => self.next_agent(&mut *tx, g, now_us).await?,
-            None => None,
+        // Routed before the ticket is written (group and assignee are in its INSERT): a
+        // ticket is never seen unrouted.
+        let (group, assignee) = match routed.filter(|r| r.settings_version == settings.version()) {
+            Some(r) => (r.group, r.agent),
+            None => {
+                let group = settings.route(new.category).map(str::to_owned);
+                let assignee = match &group {
+                    Some(g) => self.next_agent(&mut *tx, g, now_us).await?,
+                    None => None,
+                };
+                (group, assignee)
+            }
         };
         if let Some(g) = &group {
             history.push((&system, "group_id", g.clone()));
@@ -888,6 +929,7 @@ impl TicketRepo for Store {
     ) -> Result<(Contact, MessageOutcome), RepoError> {
         // One write transaction for the whole intake (contact, ticket, key): the web
         // form's hot path, and a failure leaves no contact without its ticket.
+        let routed = self.route_ahead(new.category, now_us).await?;
         let mut tx = self.begin_write().await?;
         let (contact, settings_version) =
             Self::upsert_contact_on(&self.keys, &mut tx, identity, now_us).await?;
@@ -904,7 +946,17 @@ impl TicketRepo for Store {
             settings_version,
         });
         let outcome = self
-            .create_ticket_in(&mut tx, &new, None, Some(key_hash), requester, now_us)
+            .create_ticket_in(
+                &mut tx,
+                &new,
+                None,
+                Known {
+                    guest_key_hash: Some(key_hash),
+                    requester,
+                    routed,
+                },
+                now_us,
+            )
             .await?;
         tx.commit().await.map_err(db_err)?;
         Ok((contact, outcome))

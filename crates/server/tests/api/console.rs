@@ -32,42 +32,37 @@ async fn open(app: &TestApp, spec: Spec, subject: &str, at_us: i64) -> Ticket {
 }
 
 /// A ticket of `c` opened through the repository at `at_us`.
-async fn open_for(
-    app: &TestApp,
-    c: &Customer,
-    (category, priority, locale): Spec,
-    subject: &str,
-    at_us: i64,
-) -> Ticket {
+async fn open_for(app: &TestApp, c: &Customer, spec: Spec, subject: &str, at_us: i64) -> Ticket {
     app.store
-        .create_ticket(
-            &NewTicket {
-                requester: Requester::Customer(c.id.clone()),
-                channel: Channel::App,
-                category,
-                subject: subject.into(),
-                priority,
-                locale,
-                links: vec![],
-                reported: ReportedTransaction::default(),
-                tags: vec![],
-                first_message: NewMessage {
-                    author_kind: ActorKind::Customer,
-                    author_id: c.id.to_string(),
-                    author_name: c.display_name.as_str().into(),
-                    visibility: Visibility::Public,
-                    body: format!("{subject}, please help."),
-                    channel: Channel::App,
-                    external_id: None,
-                    attachments: vec![],
-                },
-            },
-            None,
-            at_us,
-        )
+        .create_ticket(&new_ticket(c, spec, subject), None, at_us)
         .await
         .unwrap()
         .ticket
+}
+
+/// What `c` writes to open a ticket.
+fn new_ticket(c: &Customer, (category, priority, locale): Spec, subject: &str) -> NewTicket {
+    NewTicket {
+        requester: Requester::Customer(c.id.clone()),
+        channel: Channel::App,
+        category,
+        subject: subject.into(),
+        priority,
+        locale,
+        links: vec![],
+        reported: ReportedTransaction::default(),
+        tags: vec![],
+        first_message: NewMessage {
+            author_kind: ActorKind::Customer,
+            author_id: c.id.to_string(),
+            author_name: c.display_name.as_str().into(),
+            visibility: Visibility::Public,
+            body: format!("{subject}, please help."),
+            channel: Channel::App,
+            external_id: None,
+            attachments: vec![],
+        },
+    }
 }
 
 /// A support group with `n` agents (in creation order, so in id order); none signs in.
