@@ -292,11 +292,19 @@ impl WriteTx {
         match self {
             WriteTx::Postgres(tx) => tx.commit().await,
             WriteTx::Sqlite(mut tx) => {
-                let release = tx.writer.release(&mut tx.slot).await;
-                // Released or failed, the savepoint is gone: give up the turn.
-                tx.released = true;
                 let writer = tx.writer.clone();
-                drop(tx);
+                // In a task of its own: a caller that stops waiting (a dropped request)
+                // must not cut a release or a batch's COMMIT in half.
+                let release = tokio::spawn(async move {
+                    let release = tx.writer.release(&mut tx.slot).await;
+                    // Released or failed, the savepoint is gone: give up the turn (the
+                    // drop reads `released`).
+                    tx.released = true;
+                    drop(tx);
+                    release
+                })
+                .await
+                .map_err(|e| sqlx::Error::Protocol(format!("the write task failed: {e}")))?;
                 match release? {
                     Release::Committed => Ok(()),
                     Release::Wait(id, done) => writer.wait(id, done).await,
@@ -335,7 +343,14 @@ impl Store {
     pub(crate) async fn begin_write(&self) -> Result<WriteTx, RepoError> {
         match (&self.writer, self.backend) {
             (Some(writer), Backend::Sqlite) => {
-                let slot = writer.begin().await.map_err(db_err)?;
+                // In a task of its own, like the commit: a batch's BEGIN is never cut off
+                // from its bookkeeping. A caller gone by then drops the turn with an empty
+                // savepoint open, which the next writer uses.
+                let w = writer.clone();
+                let slot = tokio::spawn(async move { w.begin().await })
+                    .await
+                    .map_err(|e| RepoError::Unexpected(e.into()))?
+                    .map_err(db_err)?;
                 Ok(WriteTx::Sqlite(SqliteTx {
                     slot,
                     writer: writer.clone(),
@@ -466,6 +481,39 @@ mod tests {
             "the four writers shared one batch"
         );
         // The writer is free again afterwards.
+        let mut tx = store.begin_write().await.unwrap();
+        insert(&mut tx, "after").await;
+        tx.commit().await.unwrap();
+        assert!(visible(&store, "after").await);
+    }
+
+    /// A writer whose caller stops waiting while its commit is under way (a request
+    /// dropped by its client) still commits, and the writers sharing its batch hear that
+    /// it committed instead of an error.
+    #[tokio::test]
+    async fn a_commit_whose_caller_stops_waiting_still_completes_for_the_batch() {
+        let store = sqlite_store().await;
+        let mut first = store.begin_write().await.unwrap();
+        insert(&mut first, "first").await;
+        let queued = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut tx = store.begin_write().await.unwrap();
+                insert(&mut tx, "last").await;
+                // The last of the batch commits it; its caller gives up at once.
+                let _ = tokio::time::timeout(Duration::from_nanos(1), tx.commit()).await;
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        // `first` waits for the batch `last` commits.
+        first.commit().await.unwrap();
+        queued.await.unwrap();
+        assert!(visible(&store, "first").await);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(
+            visible(&store, "last").await,
+            "the abandoned caller's commit went on"
+        );
         let mut tx = store.begin_write().await.unwrap();
         insert(&mut tx, "after").await;
         tx.commit().await.unwrap();
