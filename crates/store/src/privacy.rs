@@ -468,7 +468,7 @@ impl PrivacyRepo for Store {
         let mut tx = self.begin_write().await?;
         let sql = format!(
             "SELECT erased_at_us FROM customers WHERE id = $1{}",
-            self.lock_suffix()
+            self.for_update()
         );
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(id)

@@ -355,7 +355,7 @@ impl Store {
     /// Locks a ticket's row for the rest of the transaction (SQLite: the write
     /// transaction already excludes other writers). `false` when it does not exist.
     async fn lock_ticket_row(&self, conn: &mut AnyConnection, id: &str) -> Result<bool, RepoError> {
-        let sql = format!("SELECT id FROM tickets WHERE id = $1{}", self.lock_suffix());
+        let sql = format!("SELECT id FROM tickets WHERE id = $1{}", self.for_update());
         Ok(sqlx::query(AssertSqlSafe(sql))
             .bind(id.to_owned())
             .fetch_optional(&mut *conn)
@@ -554,7 +554,7 @@ impl SlaRepo for Store {
         }
         let sql = format!(
             "SELECT kind, target FROM sla_events WHERE id = $1 AND state = 'pending' AND claimed_by = $2 AND fire_at_us <= $3{}",
-            self.lock_suffix()
+            self.for_update()
         );
         let Some(event) = sqlx::query(AssertSqlSafe(sql))
             .bind(id.to_owned())

@@ -17,9 +17,15 @@ use domain::sla::{
     select_policy,
 };
 use domain::ticket::{Category, Channel};
-use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AssertSqlSafe};
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
+
+/// A column with the settings version, for the statement a ticket transaction runs first
+/// anyway (read back with [`Store::settings_version_col`]).
+pub(crate) const SETTINGS_VERSION_COLUMN: &str =
+    "(SELECT value FROM settings_version WHERE id = 1) AS settings_v";
 
 fn corrupt(what: &str) -> RepoError {
     RepoError::Unexpected(anyhow::anyhow!(
@@ -38,6 +44,8 @@ pub(crate) struct TicketSettings {
     region_calendars: HashMap<String, String>,
     channel_calendars: HashMap<String, String>,
     routes: HashMap<String, String>,
+    /// Open around the clock, in UTC: the clock of a ticket without a calendar.
+    always_open: BusinessCalendar,
 }
 
 /// The last settings read, shared by the store's clones.
@@ -87,15 +95,11 @@ impl TicketSettings {
         let policy = select_policy(&self.policies, subject);
         let calendar = self.calendar(region, subject.channel)?;
         let cycles = match policy {
-            Some(p) => match calendar {
-                Some((_, cal)) => evaluate(p, created_at_us, activities, cal),
+            Some(p) => {
                 // Without a calendar the clock runs around the clock.
-                None => {
-                    let always = BusinessCalendar::new(CalendarSpec::always_open("UTC"))
-                        .map_err(|_| corrupt("default calendar"))?;
-                    evaluate(p, created_at_us, activities, &always)
-                }
-            },
+                let cal = calendar.map_or(&self.always_open, |(_, cal)| cal);
+                evaluate(p, created_at_us, activities, cal)
+            }
             None => Vec::new(),
         };
         let events = scheduled_events(&cycles);
@@ -111,11 +115,17 @@ impl TicketSettings {
 impl Store {
     /// The settings version as stored now, on `conn`.
     pub(crate) async fn settings_version_on(conn: &mut AnyConnection) -> Result<i64, RepoError> {
-        let row = sqlx::query("SELECT value FROM settings_version WHERE id = 1")
+        let sql = format!("SELECT {SETTINGS_VERSION_COLUMN}");
+        let row = sqlx::query(AssertSqlSafe(sql))
             .fetch_one(&mut *conn)
             .await
             .map_err(db_err)?;
-        col(&row, "value")
+        Self::settings_version_col(&row)
+    }
+
+    /// The version a statement with [`SETTINGS_VERSION_COLUMN`] read.
+    pub(crate) fn settings_version_col(row: &AnyRow) -> Result<i64, RepoError> {
+        col(row, "settings_v")
     }
 
     /// Marks the ticket settings changed; call in the transaction that changes them.
@@ -212,5 +222,7 @@ async fn load(conn: &mut AnyConnection, version: i64) -> Result<TicketSettings, 
             "SELECT category AS k, group_id AS v FROM category_groups",
         )
         .await?,
+        always_open: BusinessCalendar::new(CalendarSpec::always_open("UTC"))
+            .map_err(|_| corrupt("default calendar"))?,
     })
 }

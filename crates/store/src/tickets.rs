@@ -5,6 +5,7 @@
 
 use crate::crypto::{Field, KeyRing};
 use crate::statements::Statements;
+use crate::ticket_settings::SETTINGS_VERSION_COLUMN;
 use crate::{Backend, Filters, Order, Store, col, db_err, like_pattern};
 use async_trait::async_trait;
 use domain::repo::{
@@ -34,6 +35,14 @@ const CONTACT_COLUMNS: &str =
 
 fn corrupt(what: &str) -> RepoError {
     RepoError::Unexpected(anyhow::anyhow!("stored ticket data {what} is not valid"))
+}
+
+/// One line of a ticket's history: who changed which field from what to what.
+pub(crate) struct HistoryRow<'a> {
+    actor: &'a Actor,
+    field: &'a str,
+    old_value: &'a str,
+    new_value: &'a str,
 }
 
 /// Where a new ticket was routed before its transaction began (PostgreSQL; see
@@ -220,13 +229,6 @@ fn opt_str<T: AsRef<str>>(v: &Option<T>) -> String {
 }
 
 impl Store {
-    pub(crate) fn lock_suffix(&self) -> &'static str {
-        match self.backend {
-            Backend::Sqlite => "",
-            Backend::Postgres => " FOR UPDATE",
-        }
-    }
-
     async fn links_of(
         conn: &mut AnyConnection,
         ticket_ids: &[String],
@@ -301,21 +303,15 @@ impl Store {
         new_value: &str,
         at_us: i64,
     ) -> Result<(), RepoError> {
-        sqlx::query(
-            "INSERT INTO ticket_events (id, ticket_id, actor_kind, actor_id, actor_name, field, old_value, new_value, at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(new_id())
-        .bind(ticket_id.to_owned())
-        .bind(actor.kind.as_str())
-        .bind(actor.id.clone())
-        .bind(actor.name.clone())
-        .bind(field.to_owned())
-        .bind(old_value.to_owned())
-        .bind(new_value.to_owned())
-        .bind(at_us)
-        .execute(&mut *conn)
-        .await
-        .map_err(db_err)?;
+        let mut st = Statements::new();
+        let row = HistoryRow {
+            actor,
+            field,
+            old_value,
+            new_value,
+        };
+        Self::history_statement(&mut st, ticket_id, &[row], at_us);
+        st.run(conn).await?;
         Ok(())
     }
 
@@ -324,7 +320,7 @@ impl Store {
     pub(crate) fn history_statement(
         st: &mut Statements,
         ticket_id: &str,
-        rows: &[(&Actor, &str, String)],
+        rows: &[HistoryRow<'_>],
         at_us: i64,
     ) {
         if rows.is_empty() {
@@ -332,18 +328,19 @@ impl Store {
         }
         let sql = format!(
             "INSERT INTO ticket_events (id, ticket_id, actor_kind, actor_id, actor_name, field, old_value, new_value, at_us) VALUES {}",
-            crate::value_rows("(?, ?, ?, ?, ?, ?, '', ?, ?)", rows.len())
+            crate::value_rows("(?, ?, ?, ?, ?, ?, ?, ?, ?)", rows.len())
         );
-        let mut values = Vec::with_capacity(rows.len() * 8);
-        for (actor, field, value) in rows {
+        let mut values = Vec::with_capacity(rows.len() * 9);
+        for r in rows {
             values.extend([
                 new_id().into(),
                 ticket_id.into(),
-                actor.kind.as_str().into(),
-                actor.id.clone().into(),
-                actor.name.clone().into(),
-                (*field).into(),
-                value.clone().into(),
+                r.actor.kind.as_str().into(),
+                r.actor.id.clone().into(),
+                r.actor.name.clone().into(),
+                r.field.into(),
+                r.old_value.into(),
+                r.new_value.into(),
                 at_us.into(),
             ]);
         }
@@ -488,40 +485,41 @@ impl Store {
     ) -> Result<RequesterParts, RepoError> {
         match requester {
             Requester::Customer(id) => {
-                let row = sqlx::query(
-                    "SELECT display_name, region_id, (SELECT value FROM settings_version WHERE id = 1) AS settings_v FROM customers WHERE id = $1",
-                )
-                .bind(id.to_string())
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(db_err)?
-                .ok_or(RepoError::NotFound)?;
+                let sql = format!(
+                    "SELECT display_name, region_id, {SETTINGS_VERSION_COLUMN} FROM customers WHERE id = $1"
+                );
+                let row = sqlx::query(AssertSqlSafe(sql))
+                    .bind(id.to_string())
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(db_err)?
+                    .ok_or(RepoError::NotFound)?;
                 Ok(RequesterParts {
                     customer_id: Some(id.to_string()),
                     contact_id: None,
                     name: col(&row, "display_name")?,
                     region: col(&row, "region_id")?,
-                    settings_version: col(&row, "settings_v")?,
+                    settings_version: Self::settings_version_col(&row)?,
                 })
             }
             Requester::Contact(contact) => {
-                let row = sqlx::query(
-                    "SELECT c.display_name, c.customer_id, cu.region_id, \
-                     (SELECT value FROM settings_version WHERE id = 1) AS settings_v FROM contacts c \
-                     LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.id = $1",
-                )
-                .bind(contact.clone())
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(db_err)?
-                .ok_or(RepoError::NotFound)?;
+                let sql = format!(
+                    "SELECT c.display_name, c.customer_id, cu.region_id, {SETTINGS_VERSION_COLUMN} \
+                     FROM contacts c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.id = $1"
+                );
+                let row = sqlx::query(AssertSqlSafe(sql))
+                    .bind(contact.clone())
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(db_err)?
+                    .ok_or(RepoError::NotFound)?;
                 // A contact already identified as a customer files as that customer.
                 Ok(RequesterParts {
                     customer_id: col(&row, "customer_id")?,
                     contact_id: Some(contact.clone()),
                     name: col(&row, "display_name")?,
                     region: col(&row, "region_id")?,
-                    settings_version: col(&row, "settings_v")?,
+                    settings_version: Self::settings_version_col(&row)?,
                 })
             }
         }
@@ -537,15 +535,15 @@ impl Store {
         now_us: i64,
     ) -> Result<(Contact, i64), RepoError> {
         let customer = identity.customer_id.as_ref().map(|c| c.to_string());
-        // Insert-or-ignore then read, so two deliveries from a new sender at once still
-        // end with one contact; a proven customer identity fills an empty customer_id.
+        // An upsert, so two deliveries from a new sender at once still end with one
+        // contact; a proven customer identity fills an empty customer_id.
         // The channel identity (a phone number, an email) is stored encrypted; its blind
         // index takes its place in the unique (channel, external_id) key.
         let id = new_id();
         let index = contact_index(keys, identity.channel, &identity.external_id);
         // The upsert always updates on conflict, so RETURNING gives the row either way.
         let sql = format!(
-            "INSERT INTO contacts (id, channel, external_id, external_ref, display_name, email, phone, customer_id, created_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (channel, external_id) DO UPDATE SET customer_id = COALESCE(contacts.customer_id, excluded.customer_id) RETURNING {CONTACT_COLUMNS}, (SELECT value FROM settings_version WHERE id = 1) AS settings_v"
+            "INSERT INTO contacts (id, channel, external_id, external_ref, display_name, email, phone, customer_id, created_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (channel, external_id) DO UPDATE SET customer_id = COALESCE(contacts.customer_id, excluded.customer_id) RETURNING {CONTACT_COLUMNS}, {SETTINGS_VERSION_COLUMN}"
         );
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(id.clone())
@@ -560,7 +558,10 @@ impl Store {
             .fetch_one(&mut *conn)
             .await
             .map_err(db_err)?;
-        Ok((contact_from_row(keys, &row)?, col(&row, "settings_v")?))
+        Ok((
+            contact_from_row(keys, &row)?,
+            Self::settings_version_col(&row)?,
+        ))
     }
 
     async fn create_ticket_tx(
@@ -621,7 +622,7 @@ impl Store {
             name: m.author_name.clone(),
         };
         let system = Actor::system();
-        let mut history = vec![(&actor, "status", "new".to_owned())];
+
         // Routed before the ticket is written (group and assignee are in its INSERT): a
         // ticket is never seen unrouted.
         let (group, assignee) = match routed.filter(|r| r.settings_version == settings.version()) {
@@ -635,11 +636,21 @@ impl Store {
                 (group, assignee)
             }
         };
-        if let Some(g) = &group {
-            history.push((&system, "group_id", g.clone()));
-        }
-        if let Some(a) = &assignee {
-            history.push((&system, "assignee_id", a.clone()));
+        let mut history = vec![HistoryRow {
+            actor: &actor,
+            field: "status",
+            old_value: "",
+            new_value: "new",
+        }];
+        for (field, value) in [("group_id", &group), ("assignee_id", &assignee)] {
+            if let Some(v) = value {
+                history.push(HistoryRow {
+                    actor: &system,
+                    field,
+                    old_value: "",
+                    new_value: v,
+                });
+            }
         }
         // The history the SLA replays, as the rows below will hold it.
         let activities: Vec<SlaActivity> = [
@@ -676,8 +687,8 @@ impl Store {
                 new.category.as_str().into(),
                 new.subject.clone().into(),
                 new.priority.as_str().into(),
-                group.into(),
-                assignee.into(),
+                group.clone().into(),
+                assignee.clone().into(),
                 json_tags(&new.tags)?.into(),
                 new.locale.tag().into(),
                 new.reported.at_us.into(),
@@ -831,7 +842,7 @@ impl Store {
             conn,
             "id = $1",
             Bind1::Text(id.to_owned()),
-            self.lock_suffix(),
+            self.for_update(),
         )
         .await
     }
@@ -1432,7 +1443,7 @@ impl TicketRepo for Store {
             .is_some();
         let sql = format!(
             "SELECT {CALL_COLUMNS} FROM ticket_calls WHERE call_id = $1{}",
-            self.lock_suffix()
+            self.for_update()
         );
         let existing = sqlx::query(AssertSqlSafe(sql))
             .bind(call_id.to_owned())
@@ -1638,7 +1649,7 @@ impl TicketRepo for Store {
         let mut tx = self.begin_write().await?;
         let sql = format!(
             "SELECT message_id, attempts FROM outbox WHERE id = $1 AND state = 'sending' AND lease_owner = $2{}",
-            self.lock_suffix()
+            self.for_update()
         );
         let Some(row) = sqlx::query(AssertSqlSafe(sql))
             .bind(id.to_owned())

@@ -155,6 +155,8 @@ impl Store {
         }
     }
 
+    /// ` FOR UPDATE` on PostgreSQL, locking the rows read until the transaction ends;
+    /// nothing on SQLite, where the write turn already excludes other writers.
     pub(crate) fn for_update(&self) -> &'static str {
         match self.backend {
             Backend::Sqlite => "",

@@ -15,8 +15,8 @@ use crate::error::{ApiError, Problem};
 use crate::i18n::Tr;
 use crate::state::AppState;
 use axum::extract::{Multipart, Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use domain::calendar::{BusinessCalendar, CalendarSpec};
@@ -550,46 +550,6 @@ pub fn local_time(us: i64, time_zone: &str) -> String {
     crate::sla::format_due(us, time_zone)
 }
 
-/// A file served for download only: the sniffed type, `attachment` disposition with the
-/// name encoded (never trusted), `nosniff`, a sandboxing CSP, no caching.
-pub fn download_response(bytes: Vec<u8>, content_type: &str, file_name: &str) -> Response {
-    let mut res = bytes.into_response();
-    let headers = res.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(content_type)
-            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-    );
-    let encoded: String = file_name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"download\"; filename*=UTF-8''{encoded}"
-    )) {
-        headers.insert(header::CONTENT_DISPOSITION, v);
-    }
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("sandbox; default-src 'none'"),
-    );
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    res
-}
-
 /// The evidence file with this id, if its complaint is visible to the principal.
 pub async fn evidence_download(
     state: &AppState,
@@ -604,7 +564,11 @@ pub async fn evidence_download(
         .get(&e.storage_key)
         .await
         .map_err(ApiError::Unexpected)?;
-    Ok(download_response(bytes, &e.content_type, &e.file_name))
+    Ok(super::tickets::download_response(
+        bytes,
+        &e.content_type,
+        &e.file_name,
+    ))
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1120,16 +1120,25 @@ pub async fn attachment_response(
         .get(&attachment.storage_key)
         .await
         .map_err(ApiError::Unexpected)?;
+    Ok(download_response(
+        bytes,
+        &attachment.content_type,
+        &attachment.file_name,
+    ))
+}
+
+/// A file served for download only: the sniffed type, `attachment` disposition with the
+/// name encoded (never trusted), `nosniff`, a sandboxing CSP, no caching.
+pub fn download_response(bytes: Vec<u8>, content_type: &str, file_name: &str) -> Response {
     let mut res = bytes.into_response();
     let headers = res.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_str(&attachment.content_type)
+        HeaderValue::from_str(content_type)
             .unwrap_or(HeaderValue::from_static("application/octet-stream")),
     );
     // RFC 6266 with RFC 5987 encoding: the name is shown, never trusted.
-    let encoded: String = attachment
-        .file_name
+    let encoded: String = file_name
         .bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || b"-._".contains(&b) {
@@ -1156,7 +1165,7 @@ pub async fn attachment_response(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-store"),
     );
-    Ok(res)
+    res
 }
 
 async fn find_attachment(state: &AppState, id: &str) -> Result<(String, Attachment), ApiError> {
